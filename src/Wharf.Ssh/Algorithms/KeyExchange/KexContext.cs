@@ -20,6 +20,14 @@ public sealed class KexContext
     /// <summary>Server side: the host key that signs the exchange hash.</summary>
     public SshPrivateKey? HostKey { get; init; }
 
+    /// <summary>
+    /// Client side: checks the server's signature. Arguments are K_S (host key blob), H (exchange
+    /// hash) and the signature blob (<c>string algorithm, string signature</c>); returns true when
+    /// the signature is valid for <see cref="HostKeyAlgorithm"/>. The key exchange throws
+    /// KeyExchangeFailed when it returns false.
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, bool>? VerifyHostSignature { get; init; }
+
     /// <summary>The negotiated host key (signature) algorithm, e.g. <c>rsa-sha2-256</c>.</summary>
     public required string HostKeyAlgorithm { get; init; }
 }
