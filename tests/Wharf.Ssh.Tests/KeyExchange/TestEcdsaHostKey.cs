@@ -23,6 +23,8 @@ internal sealed class TestEcdsaHostKey : SshPrivateKey
         return w.ToArray();
     }
 
+    private protected override void WritePrivateFields(SshWriter w) => throw new NotSupportedException("test key is never saved");
+
     public override void Dispose()
     {
         _ecdsa.Dispose();

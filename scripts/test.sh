@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs the interop clients, builds in Release,
+# runs every test project, and ends with "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-test-deps.sh || { echo "could not install test dependencies"; exit 1; }
+dotnet build Wharf.slnx -c Release -nologo -clp:ErrorsOnly || { echo "0 passed, 1 failed"; exit 1; }
+rm -rf artifacts/test-results
+status=0
+dotnet test Wharf.slnx -c Release --no-build --logger "trx" --logger "console;verbosity=normal" \
+  --results-directory artifacts/test-results -- RunConfiguration.TestSessionTimeout=3000000 || status=$?
+passed=0; failed=0
+for f in artifacts/test-results/*.trx; do
+  [ -f "$f" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$f" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f2=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f2:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+exit $status

@@ -1,0 +1,301 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Wharf.Ssh.IO;
+using Wharf.Ssh.Messages;
+
+namespace Wharf.Ssh.Connection;
+
+/// <summary>
+/// A session channel (RFC 4254 §5-6). Data from the client arrives through <see cref="Input"/>;
+/// the receive window is given back to the client only as the consumer advances past the data,
+/// so a slow consumer slows the client instead of growing memory. Data to the client goes
+/// through <see cref="WriteAsync"/>, which waits for the client's window.
+/// </summary>
+public sealed class SshChannel
+{
+    private readonly SshSession _session;
+    private readonly Pipe _inbound;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _windowOpened = new(0);
+    private readonly CancellationTokenSource _closed = new();
+    private long _remoteWindow;
+    private long _localWindow;
+    private long _pendingCredit;
+    private int _eofSent;
+    private int _closeSent;
+
+    internal SshChannel(SshSession session, uint localId, uint remoteId, uint remoteWindow, uint remoteMaxPacket, uint localWindow, uint localMaxPacket)
+    {
+        _session = session;
+        LocalId = localId;
+        RemoteId = remoteId;
+        _remoteWindow = remoteWindow;
+        RemoteMaxPacket = remoteMaxPacket;
+        _localWindow = localWindow;
+        LocalWindowSize = localWindow;
+        LocalMaxPacket = localMaxPacket;
+        // The window bounds what can be buffered, so the pipe itself never needs to push back.
+        _inbound = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        Input = new ChannelInputReader(this, _inbound.Reader);
+    }
+
+    /// <summary>Our channel number.</summary>
+    public uint LocalId { get; }
+
+    /// <summary>The client's channel number.</summary>
+    public uint RemoteId { get; }
+
+    /// <summary>Largest data packet the client accepts.</summary>
+    public uint RemoteMaxPacket { get; }
+
+    internal uint LocalWindowSize { get; }
+
+    internal uint LocalMaxPacket { get; }
+
+    /// <summary>The session the channel belongs to.</summary>
+    public SshSession Session => _session;
+
+    /// <summary>Data the client sends (stdin, or the subsystem's request stream). Completes at the client's EOF or close.</summary>
+    public PipeReader Input { get; }
+
+    /// <summary>Environment variables the client set and the host allowed.</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Cancelled when the channel is closed by either side or the connection ends.</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    internal bool RemoteEof { get; private set; }
+
+    internal bool RemoteClosed { get; private set; }
+
+    internal bool LocalClosed => Volatile.Read(ref _closeSent) != 0;
+
+    internal bool HandlerStarted { get; set; }
+
+    /// <summary>Sends data to the client, honouring its window and maximum packet size.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        WriteCoreAsync(data, 0, cancellationToken);
+
+    /// <summary>Sends extended data (stderr, RFC 4254 §5.2 data type 1) to the client.</summary>
+    public ValueTask WriteErrorAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        WriteCoreAsync(data, 1, cancellationToken);
+
+    private async ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, uint extendedType, CancellationToken cancellationToken)
+    {
+        using var link = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        var ct = link.Token;
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _eofSent) != 0)
+            {
+                throw new InvalidOperationException("EOF already sent on this channel");
+            }
+
+            while (!data.IsEmpty)
+            {
+                long window;
+                while ((window = Interlocked.Read(ref _remoteWindow)) <= 0)
+                {
+                    await _windowOpened.WaitAsync(ct).ConfigureAwait(false);
+                }
+
+                int n = (int)Math.Min(Math.Min(data.Length, window), RemoteMaxPacket);
+                Interlocked.Add(ref _remoteWindow, -n);
+                var chunk = data[..n];
+                await _session.SendAsync((RemoteId, chunk, extendedType), static (w, s) =>
+                {
+                    if (s.extendedType == 0)
+                    {
+                        w.WriteByte(SshMessageNumber.ChannelData);
+                        w.WriteUInt32(s.RemoteId);
+                    }
+                    else
+                    {
+                        w.WriteByte(SshMessageNumber.ChannelExtendedData);
+                        w.WriteUInt32(s.RemoteId);
+                        w.WriteUInt32(s.extendedType);
+                    }
+
+                    w.WriteBinary(s.chunk.Span);
+                }, ct: ct).ConfigureAwait(false);
+                data = data[n..];
+                _session.Touch();
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Tells the client no more data will come (SSH_MSG_CHANNEL_EOF).</summary>
+    public async Task SendEofAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _eofSent, 1) != 0 || LocalClosed || RemoteClosed)
+        {
+            return;
+        }
+
+        await _session.SendAsync(RemoteId, static (w, id) =>
+        {
+            w.WriteByte(SshMessageNumber.ChannelEof);
+            w.WriteUInt32(id);
+        }, ct: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ends the channel: sends the exit status (when given), EOF and CLOSE. Safe to call more
+    /// than once and after the client closed the channel.
+    /// </summary>
+    public async Task CloseAsync(int? exitStatus = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (exitStatus is { } status && !RemoteClosed && !LocalClosed)
+            {
+                await _session.SendAsync((RemoteId, status), static (w, s) =>
+                {
+                    w.WriteByte(SshMessageNumber.ChannelRequest);
+                    w.WriteUInt32(s.RemoteId);
+                    w.WriteString("exit-status");
+                    w.WriteBoolean(false);
+                    w.WriteUInt32((uint)s.status);
+                }, ct: cancellationToken).ConfigureAwait(false);
+            }
+
+            await SendEofAsync(cancellationToken).ConfigureAwait(false);
+            await SendCloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshConnectionException)
+        {
+            // The connection is gone; there is nobody left to tell.
+        }
+    }
+
+    internal async Task SendCloseAsync(CancellationToken ct)
+    {
+        if (Interlocked.Exchange(ref _closeSent, 1) != 0)
+        {
+            return;
+        }
+
+        await _session.SendAsync(RemoteId, static (w, id) =>
+        {
+            w.WriteByte(SshMessageNumber.ChannelClose);
+            w.WriteUInt32(id);
+        }, ct: ct).ConfigureAwait(false);
+        _session.OnChannelMaybeFinished(this);
+    }
+
+    /// <summary>Receive loop: data from the client, already checked against the window and packet size.</summary>
+    internal ValueTask<FlushResult> OnDataAsync(ReadOnlySpan<byte> data)
+    {
+        Interlocked.Add(ref _localWindow, -data.Length);
+        _inbound.Writer.Write(data);
+        return _inbound.Writer.FlushAsync();
+    }
+
+    /// <summary>Data charged to the window but not delivered (stderr from the client, or after close): credit it back at once.</summary>
+    internal void OnConsumedDiscarded(int bytes)
+    {
+        Interlocked.Add(ref _localWindow, -bytes);
+        OnConsumed(bytes);
+    }
+
+    /// <summary>Receive loop: answer the client's CLOSE without waiting behind a key exchange.</summary>
+    internal async Task SendCloseAsyncFromReceiveLoop(CancellationToken ct)
+    {
+        if (Interlocked.Exchange(ref _closeSent, 1) != 0)
+        {
+            return;
+        }
+
+        await _session.SendAsync(RemoteId, static (w, id) =>
+        {
+            w.WriteByte(SshMessageNumber.ChannelClose);
+            w.WriteUInt32(id);
+        }, fromReceiveLoop: true, ct: ct).ConfigureAwait(false);
+    }
+
+    internal long LocalWindowRemaining => Interlocked.Read(ref _localWindow);
+
+    internal void OnWindowAdjust(uint bytes)
+    {
+        long after = Interlocked.Add(ref _remoteWindow, bytes);
+        if (after > uint.MaxValue)
+        {
+            // RFC 4254 §5.2: a window may not grow beyond 2^32 - 1 bytes.
+            throw new SshConnectionException("channel window adjusted beyond 2^32-1");
+        }
+
+        _windowOpened.Release();
+    }
+
+    internal void OnRemoteEof()
+    {
+        RemoteEof = true;
+        _inbound.Writer.Complete();
+    }
+
+    internal void OnRemoteClose()
+    {
+        RemoteClosed = true;
+        RemoteEof = true;
+        _inbound.Writer.Complete();
+        Abort();
+    }
+
+    /// <summary>The connection ended or the channel closed: wake and fail anyone waiting on it.</summary>
+    internal void Abort()
+    {
+        _inbound.Writer.Complete();
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>The consumer advanced past <paramref name="bytes"/>: give them back to the client in batches.</summary>
+    internal void OnConsumed(long bytes)
+    {
+        if (bytes <= 0 || RemoteClosed)
+        {
+            return;
+        }
+
+        long credit = Interlocked.Add(ref _pendingCredit, bytes);
+        if (credit < LocalWindowSize / 2)
+        {
+            return;
+        }
+
+        credit = Interlocked.Exchange(ref _pendingCredit, 0);
+        if (credit <= 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _localWindow, credit);
+        _ = SendWindowAdjustAsync((uint)credit);
+    }
+
+    private async Task SendWindowAdjustAsync(uint credit)
+    {
+        try
+        {
+            await _session.SendAsync((RemoteId, credit), static (w, s) =>
+            {
+                w.WriteByte(SshMessageNumber.ChannelWindowAdjust);
+                w.WriteUInt32(s.RemoteId);
+                w.WriteUInt32(s.credit);
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SshConnectionException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+}

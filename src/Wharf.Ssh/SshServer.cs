@@ -1,0 +1,315 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Wharf.Ssh.Algorithms;
+using Wharf.Ssh.Algorithms.Compression;
+using Wharf.Ssh.Algorithms.KeyExchange;
+using Wharf.Ssh.Authentication;
+using Wharf.Ssh.Connection;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Ssh;
+
+/// <summary>
+/// An SSH-2 server. The host gives it options (host keys, algorithms, limits), decides
+/// authentication through <see cref="Authenticate"/>, and provides what runs on channels
+/// through <see cref="Subsystems"/>, <see cref="ExecHandler"/> and <see cref="ShellHandler"/>.
+/// <code>
+/// var server = new SshServer(options) { Authenticate = req => ... };
+/// server.Subsystems["sftp"] = ctx => ...;
+/// server.Start(new IPEndPoint(IPAddress.Loopback, 2022));
+/// </code>
+/// </summary>
+public sealed class SshServer : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<SshSession, Task> _sessions = new();
+    private readonly ConcurrentDictionary<IPAddress, int> _perAddress = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Socket? _listener;
+    private Task? _acceptLoop;
+    private int _unauthenticated;
+
+    /// <summary>Creates a server; <paramref name="options"/> are validated on <see cref="Start"/>.</summary>
+    public SshServer(SshServerOptions options) => Options = options;
+
+    /// <summary>The configuration.</summary>
+    public SshServerOptions Options { get; }
+
+    /// <summary>Decides every authentication attempt; without it every attempt fails.</summary>
+    public Func<AuthenticationRequest, Task<AuthenticationResult>>? Authenticate { get; set; }
+
+    /// <summary>Subsystems by name (for example <c>sftp</c>).</summary>
+    public Dictionary<string, SshCommandHandler> Subsystems { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Chooses the handler for an exec request, or returns null to refuse the command.</summary>
+    public Func<SshSession, string, SshCommandHandler?>? ExecHandler { get; set; }
+
+    /// <summary>Runs interactive shells; null refuses them.</summary>
+    public SshCommandHandler? ShellHandler { get; set; }
+
+    /// <summary>Decides which environment variables a client may set (name, value); none by default.</summary>
+    public Func<SshSession, string, string, bool>? EnvironmentFilter { get; set; }
+
+    /// <summary>Whether pty-req is accepted (the server never allocates a real terminal).</summary>
+    public bool AllowPty { get; set; }
+
+    /// <summary>Raised when a connection is accepted, before the version exchange.</summary>
+    public event Action<SshSession>? SessionStarted;
+
+    /// <summary>Raised when a connection has ended.</summary>
+    public event Action<SshSession>? SessionEnded;
+
+    /// <summary>Raised after a failed authentication attempt (for a defender or ban list).</summary>
+    public event Action<SshSession>? AuthenticationFailed;
+
+    /// <summary>Raised when a user authenticated.</summary>
+    public event Action<SshSession>? Authenticated;
+
+    /// <summary>The sessions running now.</summary>
+    public IReadOnlyCollection<SshSession> Sessions => [.. _sessions.Keys];
+
+    /// <summary>Where the listener is bound (with the real port when 0 was asked for).</summary>
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
+
+    /// <summary>Checks the options and starts accepting connections on <paramref name="endPoint"/>.</summary>
+    public void Start(IPEndPoint endPoint)
+    {
+        ValidateOptions();
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        socket.Bind(endPoint);
+        socket.Listen(512);
+        _listener = socket;
+        _acceptLoop = AcceptLoopAsync(socket);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is wrong.</summary>
+    public void ValidateOptions()
+    {
+        if (Options.HostKeys.Count == 0)
+        {
+            throw new ArgumentException("at least one host key is required", nameof(SshServerOptions.HostKeys));
+        }
+
+        Check(Options.KeyExchangeAlgorithms, n => KeyExchangeCatalog.TryGet(n, out _), nameof(SshServerOptions.KeyExchangeAlgorithms));
+        Check(Options.Ciphers, n => CipherCatalog.TryGet(n, out _), nameof(SshServerOptions.Ciphers));
+        Check(Options.Macs, n => MacCatalog.TryGet(n, out _), nameof(SshServerOptions.Macs));
+        Check(Options.Compressions, n => CompressionCatalog.All.Contains(n), nameof(SshServerOptions.Compressions));
+        Check(Options.HostKeyAlgorithms, n => KnownSignatureAlgorithms.Contains(n), nameof(SshServerOptions.HostKeyAlgorithms));
+        Check(Options.PublicKeyAlgorithms, n => KnownSignatureAlgorithms.Contains(n) || KnownSignatureAlgorithms.Contains(n.Replace("-cert-v01@openssh.com", "", StringComparison.Ordinal)), nameof(SshServerOptions.PublicKeyAlgorithms));
+        if (!Options.HostKeyAlgorithms.Any(a => FindHostKey(a) is not null))
+        {
+            throw new ArgumentException("no host key matches any of the enabled host key algorithms", nameof(SshServerOptions.HostKeyAlgorithms));
+        }
+
+        if (Options.MaxPacketLength < 35000 || Options.MaxPacketLength > 16 * 1024 * 1024)
+        {
+            throw new ArgumentException("MaxPacketLength must be between 35000 and 16 MiB (RFC 4253 §6.1)", nameof(SshServerOptions.MaxPacketLength));
+        }
+
+        if (Options.ChannelMaxPacketSize + 1024 > Options.MaxPacketLength || Options.ChannelMaxPacketSize < 1024)
+        {
+            throw new ArgumentException("ChannelMaxPacketSize must leave room for headers within MaxPacketLength", nameof(SshServerOptions.ChannelMaxPacketSize));
+        }
+
+        if (Options.ChannelWindowSize < Options.ChannelMaxPacketSize)
+        {
+            throw new ArgumentException("ChannelWindowSize must hold at least one maximum packet", nameof(SshServerOptions.ChannelWindowSize));
+        }
+    }
+
+    private static readonly string[] KnownSignatureAlgorithms =
+    [
+        "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa",
+    ];
+
+    private static void Check(List<string> names, Func<string, bool> known, string option)
+    {
+        if (names.Count == 0)
+        {
+            throw new ArgumentException($"{option} is empty", option);
+        }
+
+        foreach (var n in names)
+        {
+            if (!known(n))
+            {
+                throw new ArgumentException($"{option}: unknown algorithm '{n}'", option);
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // EMFILE and friends: back off instead of spinning, keep serving.
+                Options.Logger?.Invoke(SshLogLevel.Warning, $"accept failed: {ex.Message}");
+                await Task.Delay(100).ConfigureAwait(false);
+                continue;
+            }
+
+            var remote = client.RemoteEndPoint as IPEndPoint;
+            if (!Admit(remote?.Address))
+            {
+                Options.Logger?.Invoke(SshLogLevel.Warning, $"connection from {remote} refused: connection limit");
+                client.Dispose();
+                continue;
+            }
+
+            client.NoDelay = true;
+            var stream = new NetworkStream(client, ownsSocket: true);
+            _ = RunSessionAsync(stream, remote, client.LocalEndPoint as IPEndPoint, admitted: true);
+        }
+    }
+
+    private bool Admit(IPAddress? address)
+    {
+        if (Options.MaxConnections > 0 && _sessions.Count >= Options.MaxConnections)
+        {
+            return false;
+        }
+
+        if (Options.MaxUnauthenticatedConnections > 0 && Volatile.Read(ref _unauthenticated) >= Options.MaxUnauthenticatedConnections)
+        {
+            return false;
+        }
+
+        if (address is not null && Options.MaxConnectionsPerAddress > 0)
+        {
+            int n = _perAddress.AddOrUpdate(address, 1, (_, c) => c + 1);
+            if (n > Options.MaxConnectionsPerAddress)
+            {
+                Release(address);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void Release(IPAddress address)
+    {
+        while (_perAddress.TryGetValue(address, out int n))
+        {
+            if (n <= 1 ? _perAddress.TryRemove(new KeyValuePair<IPAddress, int>(address, n)) : _perAddress.TryUpdate(address, n - 1, n))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs one SSH session over any duplex stream (a socket, or an in-memory pipe in tests)
+    /// and completes when it ends. Connection limits are not applied here.
+    /// </summary>
+    public Task HandleConnectionAsync(Stream stream, IPEndPoint? remote = null, IPEndPoint? local = null) =>
+        RunSessionAsync(stream, remote, local, admitted: false);
+
+    private async Task RunSessionAsync(Stream stream, IPEndPoint? remote, IPEndPoint? local, bool admitted)
+    {
+        var session = new SshSession(this, stream, remote, local);
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _sessions[session] = tcs.Task;
+        Interlocked.Increment(ref _unauthenticated);
+        try
+        {
+            SessionStarted?.Invoke(session);
+            await Task.Yield();
+            await session.RunAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!session.IsAuthenticated)
+            {
+                Interlocked.Decrement(ref _unauthenticated);
+            }
+
+            if (admitted && remote is not null && Options.MaxConnectionsPerAddress > 0)
+            {
+                Release(remote.Address);
+            }
+
+            _sessions.TryRemove(session, out _);
+            await session.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                SessionEnded?.Invoke(session);
+            }
+            catch (Exception ex)
+            {
+                Options.Logger?.Invoke(SshLogLevel.Error, $"SessionEnded handler failed: {ex.Message}");
+            }
+
+            tcs.TrySetResult();
+        }
+    }
+
+    internal void OnAuthenticated(SshSession session)
+    {
+        Interlocked.Decrement(ref _unauthenticated);
+        Authenticated?.Invoke(session);
+    }
+
+    internal void OnAuthenticationFailed(SshSession session) => AuthenticationFailed?.Invoke(session);
+
+    /// <summary>The host key that signs with <paramref name="signatureAlgorithm"/>, if any.</summary>
+    internal SshPrivateKey? FindHostKey(string signatureAlgorithm)
+    {
+        foreach (var key in Options.HostKeys)
+        {
+            if (key.PublicKey.SignatureAlgorithms.Contains(signatureAlgorithm))
+            {
+                return key;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Stops listening, disconnects every session and waits for them to end.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            _stopping.Cancel();
+        }
+
+        _listener?.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(_sessions.Values).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,123 @@
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Ssh;
+
+/// <summary>
+/// Configuration of an <see cref="SshServer"/>. Algorithm lists are wire names in preference
+/// order; defaults are the strongest first, in OpenSSH's order where it has one, without the
+/// algorithms that ssh-audit fails (SHA-1, NIST curves), which remain available by name.
+/// </summary>
+public sealed class SshServerOptions
+{
+    /// <summary>Software version sent in the identification line (<c>SSH-2.0-{SoftwareVersion}</c>).</summary>
+    public string SoftwareVersion { get; set; } = "Wharf_" + (typeof(SshServerOptions).Assembly.GetName().Version?.ToString(3) ?? "0.1.0");
+
+    /// <summary>Host keys; one per type is usual. At least one is required.</summary>
+    public List<SshPrivateKey> HostKeys { get; } = [];
+
+    /// <summary>Key exchange methods offered.</summary>
+    public List<string> KeyExchangeAlgorithms { get; set; } =
+    [
+        "curve25519-sha256", "curve25519-sha256@libssh.org",
+        "diffie-hellman-group-exchange-sha256",
+        "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512", "diffie-hellman-group14-sha256",
+    ];
+
+    /// <summary>Host key signature algorithms offered (only those with a matching host key are sent).</summary>
+    public List<string> HostKeyAlgorithms { get; set; } = ["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256"];
+
+    /// <summary>Ciphers offered, both directions.</summary>
+    public List<string> Ciphers { get; set; } =
+    [
+        "chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com",
+        "aes128-ctr", "aes192-ctr", "aes256-ctr",
+    ];
+
+    /// <summary>MACs offered for non-AEAD ciphers, both directions.</summary>
+    public List<string> Macs { get; set; } =
+    [
+        "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512",
+    ];
+
+    /// <summary>Compression methods offered, both directions.</summary>
+    public List<string> Compressions { get; set; } = ["none", "zlib@openssh.com", "zlib"];
+
+    /// <summary>Public key algorithms accepted for user authentication (also sent as server-sig-algs).</summary>
+    public List<string> PublicKeyAlgorithms { get; set; } =
+    [
+        "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+        "rsa-sha2-512", "rsa-sha2-256",
+        "ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+        "ecdsa-sha2-nistp384-cert-v01@openssh.com", "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+        "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256-cert-v01@openssh.com",
+    ];
+
+    /// <summary>Authentication methods offered while nothing has succeeded yet.</summary>
+    public List<string> AuthenticationMethods { get; set; } = ["publickey", "password", "keyboard-interactive"];
+
+    /// <summary>Certificate authorities trusted to sign user certificates.</summary>
+    public List<SshPublicKey> TrustedUserCaKeys { get; } = [];
+
+    /// <summary>Smallest RSA user or CA key accepted, in bits.</summary>
+    public int MinimumRsaKeyBits { get; set; } = 2048;
+
+    /// <summary>Time allowed from connect to successful authentication.</summary>
+    public TimeSpan LoginGraceTime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Failed authentication attempts allowed per connection ("none" and public key queries do not count).</summary>
+    public int MaxAuthAttempts { get; set; } = 6;
+
+    /// <summary>Delay after each failed password or keyboard-interactive attempt, to slow guessing.</summary>
+    public TimeSpan FailedAuthDelay { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Text sent as SSH_MSG_USERAUTH_BANNER before authentication, or null for none.</summary>
+    public string? Banner { get; set; }
+
+    /// <summary>Rekey after this many bytes in either direction (RFC 4344 recommends at most 1 GiB).</summary>
+    public long RekeyBytes { get; set; } = 1L << 30;
+
+    /// <summary>Rekey after this much time.</summary>
+    public TimeSpan RekeyInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Largest packet_length accepted (payload plus padding). Room for 256 KiB of channel data.</summary>
+    public int MaxPacketLength { get; set; } = 256 * 1024 + 16 * 1024;
+
+    /// <summary>Receive window advertised for each channel.</summary>
+    public uint ChannelWindowSize { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Largest channel data packet accepted from the client.</summary>
+    public uint ChannelMaxPacketSize { get; set; } = 256 * 1024;
+
+    /// <summary>Channels a connection may have open at once.</summary>
+    public int MaxChannelsPerConnection { get; set; } = 10;
+
+    /// <summary>Interval of server keepalive probes (keepalive@openssh.com), or zero to disable.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Unanswered keepalive probes after which the peer is considered dead.</summary>
+    public int KeepAliveCountMax { get; set; } = 3;
+
+    /// <summary>Disconnect a session with no channel activity for this long, or zero for never.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Connections accepted at once (0 = unlimited).</summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>Connections accepted at once from one source address (0 = unlimited).</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 20;
+
+    /// <summary>Connections that have not finished authentication, at once (OpenSSH's MaxStartups).</summary>
+    public int MaxUnauthenticatedConnections { get; set; } = 100;
+
+    /// <summary>Receives diagnostic messages. Never given secrets.</summary>
+    public Action<SshLogLevel, string>? Logger { get; set; }
+}
+
+/// <summary>Severity of a log message.</summary>
+public enum SshLogLevel
+{
+    Debug,
+    Information,
+    Warning,
+    Error,
+}
