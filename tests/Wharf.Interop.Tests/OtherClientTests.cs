@@ -54,11 +54,21 @@ public sealed class OtherClientTests(FullHostFixture fixture) : IClassFixture<Fu
     public async Task CurlWithKeyFile()
     {
         Host.Files["small.txt"] = "hello from wharf\n"u8.ToArray();
-        var key = TestKeys.Instance.UserKeyPath("rsa-3072");
+        var key = TestKeys.Instance.UserKeyPath("ed25519");
         var r = await ProcessRunner.RunAsync("curl", ["--silent", "--show-error", "--insecure", "--user", "alice:",
             "--key", key, "--pubkey", key + ".pub", $"scp://127.0.0.1:{Host.Port}/small.txt"]);
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Equal("hello from wharf\n", r.StdOut);
+    }
+
+    [Fact]
+    public async Task CurlRsaKeyIsRefusedBecauseLibssh2SignsWithSha1()
+    {
+        // libssh2 1.10 signs RSA user keys with ssh-rsa (SHA-1), which is off by default.
+        var key = TestKeys.Instance.UserKeyPath("rsa-3072");
+        var r = await ProcessRunner.RunAsync("curl", ["--silent", "--show-error", "--insecure", "--user", "alice:",
+            "--key", key, "--pubkey", key + ".pub", $"scp://127.0.0.1:{Host.Port}/small.txt"]);
+        Assert.Equal(67, r.ExitCode); // CURLE_LOGIN_DENIED
     }
 
     [Fact]

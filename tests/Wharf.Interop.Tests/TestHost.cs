@@ -43,6 +43,10 @@ public sealed class TestHost : IAsyncDisposable
         "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256",
     ];
 
+    private static readonly object LogLock = new();
+    private int _started;
+    private int _ended;
+
     private readonly SshServer _server;
 
     public TestHost(SshServerOptions options, TestKeys keys)
@@ -54,7 +58,12 @@ public sealed class TestHost : IAsyncDisposable
             ExecHandler = (_, command) => Commands(command),
             EnvironmentFilter = (_, name, _) => name.StartsWith("LC_", StringComparison.Ordinal),
         };
-        _server.SessionEnded += s => LastSession = s;
+        _server.SessionStarted += _ => Interlocked.Increment(ref _started);
+        _server.SessionEnded += s =>
+        {
+            LastSession = s;
+            Interlocked.Increment(ref _ended);
+        };
         _server.Start(new IPEndPoint(IPAddress.Loopback, 0));
     }
 
@@ -64,7 +73,7 @@ public sealed class TestHost : IAsyncDisposable
     /// <summary>Waits until the session of the client that just exited has ended on the server.</summary>
     public async Task<SshSession> WaitForSessionEndAsync()
     {
-        for (int i = 0; i < 200 && _server.Sessions.Count > 0; i++)
+        for (int i = 0; i < 400 && Volatile.Read(ref _ended) < Volatile.Read(ref _started); i++)
         {
             await Task.Delay(25);
         }
@@ -93,6 +102,16 @@ public sealed class TestHost : IAsyncDisposable
             MaxAuthAttempts = 6,
             FailedAuthDelay = TimeSpan.FromMilliseconds(10),
             Banner = "Wharf test banner\r\n",
+            Logger = (level, message) =>
+            {
+                if (level >= SshLogLevel.Information)
+                {
+                    lock (LogLock)
+                    {
+                        File.AppendAllText(Path.Combine(keys.Directory, "server.log"), $"{DateTime.UtcNow:O} {level} {message}\n");
+                    }
+                }
+            },
         };
         o.HostKeys.AddRange(keys.HostKeys);
         o.TrustedUserCaKeys.Add(keys.UserCa);
@@ -209,7 +228,8 @@ public sealed class TestHost : IAsyncDisposable
                 return 3;
             },
             "exit" => _ => Task.FromResult(int.Parse(arg)),
-            "scp" when arg.StartsWith("-f ", StringComparison.Ordinal) => ctx => ScpSourceAsync(ctx, arg[3..].Trim().Trim('\'', '"')),
+            "scp" when arg.Split(' ', 2) is [var flags, var path] && flags.StartsWith('-') && flags.Contains('f') =>
+                ctx => ScpSourceAsync(ctx, path.Trim().Trim('\'', '"')),
             _ => null,
         };
     }

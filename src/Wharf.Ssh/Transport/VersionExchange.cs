@@ -43,13 +43,16 @@ internal static class VersionExchange
             }
 
             var lineSeq = buffer.Slice(0, lf.Value);
-            input.AdvanceTo(buffer.GetPosition(1, lf.Value));
             if (lineSeq.Length + 1 > MaxLineLength)
             {
+                input.AdvanceTo(buffer.Start, buffer.End);
                 return new(null, "Invalid SSH identification string: line too long.", SshDisconnectReason.ProtocolError);
             }
 
-            var line = lineSeq.ToArray().AsSpan();
+            // Copy before AdvanceTo: the pipe may reuse the memory as soon as it is released.
+            var lineBytes = lineSeq.ToArray();
+            input.AdvanceTo(buffer.GetPosition(1, lf.Value));
+            var line = lineBytes.AsSpan();
             if (line.Length > 0 && line[^1] == '\r')
             {
                 line = line[..^1];
