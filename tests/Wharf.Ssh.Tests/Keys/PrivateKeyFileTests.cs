@@ -52,6 +52,28 @@ public sealed class PrivateKeyFileTests : IDisposable
     }
 
     [Theory]
+    [InlineData("aes128-ctr")]
+    [InlineData("aes192-ctr")]
+    [InlineData("aes256-cbc")]
+    [InlineData("aes128-cbc")]
+    public void LoadsKeysEncryptedWithOtherCiphers(string cipher)
+    {
+        string path = SshKeygen.Generate(_dir.Path, "cipher-" + cipher, "ed25519", 0, "secret phrase", "-Z", cipher, "-a", "4");
+        Assert.Contains(cipher, DecodeHeader(path));
+        using var key = SshPrivateKey.Load(path, "secret phrase");
+        Assert.Equal(SshKeygen.TypeAndBase64(File.ReadAllText(path + ".pub")), key.PublicKey.ToOpenSshString());
+        Assert.Contains("passphrase", Assert.Throws<FormatException>(() => SshPrivateKey.Load(path, "secret phrasE")).Message);
+    }
+
+    [Fact]
+    public void UnsupportedCipherIsAClearError()
+    {
+        string path = SshKeygen.Generate(_dir.Path, "chacha", "ed25519", 0, "secret phrase", "-Z", "chacha20-poly1305@openssh.com", "-a", "4");
+        var ex = Assert.Throws<FormatException>(() => SshPrivateKey.Load(path, "secret phrase"));
+        Assert.Contains("unsupported private key cipher", ex.Message);
+    }
+
+    [Theory]
     [InlineData("ssh-ed25519", 0)]
     [InlineData("ecdsa-sha2-nistp256", 0)]
     [InlineData("ecdsa-sha2-nistp384", 384)]
