@@ -103,6 +103,10 @@ internal static class OpenSshKeyFile
 
         var r = new SshReader(data.AsSpan(AuthMagic.Length));
         string cipherName = r.ReadString(64);
+
+        // Checked first: AEAD ciphers append a tag after the last string, which would otherwise
+        // surface as a confusing "trailing bytes" error.
+        var cipher = CipherFor(cipherName);
         string kdfName = r.ReadString(64);
         var kdfOptions = r.ReadBinary();
         uint count = r.ReadUInt32();
@@ -115,7 +119,6 @@ internal static class OpenSshKeyFile
         var encrypted = r.ReadBinary();
         r.EnsureEnd();
 
-        var cipher = CipherFor(cipherName);
         byte[] plain;
         if (cipher is null)
         {

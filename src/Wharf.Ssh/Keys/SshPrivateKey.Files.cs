@@ -77,8 +77,13 @@ public abstract partial class SshPrivateKey
     public void SavePublic(string path, string comment = "") =>
         WriteFileAtomically(path, PublicKey.ToOpenSshString(comment) + "\n", privateFile: false);
 
-    /// <summary>Writes the key type's private fields as in openssh-key-v1 / the agent protocol (after the key type string).</summary>
-    private protected abstract void WritePrivateFields(SshWriter w);
+    /// <summary>
+    /// Writes the key type's private fields as in openssh-key-v1 / the agent protocol (after the
+    /// key type string). Virtual rather than abstract so other subclasses (test doubles, keys held
+    /// elsewhere) are not forced to expose private material; they just cannot be saved.
+    /// </summary>
+    private protected virtual void WritePrivateFields(SshWriter w) =>
+        throw new NotSupportedException($"{GetType().Name} cannot be written to a key file");
 
     internal void WritePrivateKey(SshWriter w)
     {

@@ -46,10 +46,14 @@ public abstract partial class SshPublicKey : IEquatable<SshPublicKey>
 
     /// <summary>
     /// The SHA-256 fingerprint as OpenSSH prints it (<c>ssh-keygen -l</c>): <c>SHA256:</c> and
-    /// the unpadded base64 of SHA-256 over the blob.
+    /// the unpadded base64 of SHA-256 over the blob. Like OpenSSH, a certificate's fingerprint
+    /// is that of the certified key, so logs identify the same key with or without its certificate.
     /// </summary>
-    public string GetSha256Fingerprint() =>
-        "SHA256:" + Convert.ToBase64String(SHA256.HashData(Blob.Span)).TrimEnd('=');
+    public string GetSha256Fingerprint()
+    {
+        var blob = this is SshCertificate cert ? cert.Key.Blob : Blob;
+        return "SHA256:" + Convert.ToBase64String(SHA256.HashData(blob.Span)).TrimEnd('=');
+    }
 
     /// <summary>The one-line OpenSSH form used in <c>.pub</c> files and authorized_keys: <c>type base64 [comment]</c>.</summary>
     public string ToOpenSshString(string? comment = null)

@@ -37,6 +37,32 @@ public class InvalidPeerValueTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public void DhRangeCheckRejectsOnReadBeforeAnyExponentiation(int which)
+    {
+        // The exchange-level tests above would also pass through the later 1 < K < p − 1 check;
+        // this pins down that RFC 4253 §8's check on the value itself is what rejects it.
+        var group = DiffieHellmanGroup.Group14;
+        using var agreement = new DiffieHellmanKeyAgreement(group.P, group.G, group.ExponentBits);
+        var encoded = Mpint(BadValue(group.P, which));
+        AssertFails(() =>
+        {
+            var r = new SshReader(encoded);
+            agreement.ReadPeerPublic(ref r);
+        });
+
+        var ok = Mpint(2);
+        var r2 = new SshReader(ok);
+        agreement.ReadPeerPublic(ref r2);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
     public void ClientRejectsDhValueOutOfRange(int which)
     {
         Assert.True(KeyExchangeCatalog.TryGet("diffie-hellman-group14-sha256", out var algorithm));
@@ -186,6 +212,13 @@ public class InvalidPeerValueTests
         6 => 2 - p,
         _ => throw new ArgumentOutOfRangeException(nameof(which)),
     };
+
+    private static byte[] Mpint(BigInteger value)
+    {
+        using var w = new SshWriter();
+        w.WriteMpint(value);
+        return w.ToArray();
+    }
 
     private static byte[] FlipLastBit(byte[] point)
     {

@@ -130,6 +130,19 @@ public class KeyExchangeRoundTripTests
         Assert.Equal(SshDisconnectReason.ProtocolError, ex.Reason);
     }
 
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void MessagesAfterCompletionAreProtocolErrors(string name)
+    {
+        Assert.True(KeyExchangeCatalog.TryGet(name, out var algorithm));
+        using var harness = new KexHarness();
+        using var server = algorithm.CreateServer(harness.ServerContext());
+        using var client = algorithm.CreateClient(harness.ClientContext());
+        KexHarness.Run(client, server);
+        Assert.Equal(SshDisconnectReason.ProtocolError, Assert.Throws<SshConnectionException>(() => server.Handle([30])).Reason);
+        Assert.Equal(SshDisconnectReason.ProtocolError, Assert.Throws<SshConnectionException>(() => client.Handle([31])).Reason);
+    }
+
     [Fact]
     public void TrailingBytesAreAProtocolError()
     {
