@@ -229,7 +229,7 @@ public sealed class TestHost : IAsyncDisposable
             },
             "exit" => _ => Task.FromResult(int.Parse(arg)),
             "scp" when arg.Split(' ', 2) is [var flags, var path] && flags.StartsWith('-') && flags.Contains('f') =>
-                ctx => ScpSourceAsync(ctx, path.Trim().Trim('\'', '"')),
+                ctx => ScpSourceAsync(ctx, path.Trim().Trim('\'', '"'), preserveTimes: flags.Contains('p')),
             _ => null,
         };
     }
@@ -250,7 +250,7 @@ public sealed class TestHost : IAsyncDisposable
     }
 
     /// <summary>The sending side of rcp/scp ("scp -f"), just enough for one file.</summary>
-    private async Task<int> ScpSourceAsync(SshCommandContext ctx, string path)
+    private async Task<int> ScpSourceAsync(SshCommandContext ctx, string path, bool preserveTimes)
     {
         var name = Path.GetFileName(path);
         if (!Files.TryGetValue(name, out var data))
@@ -263,6 +263,15 @@ public sealed class TestHost : IAsyncDisposable
         if (await ReadByteAsync(ctx.Channel.Input, ctx.Aborted) != 0)
         {
             return 1;
+        }
+
+        if (preserveTimes)
+        {
+            await ctx.Channel.WriteAsync(Encoding.UTF8.GetBytes("T1700000000 0 1700000000 0\n"));
+            if (await ReadByteAsync(ctx.Channel.Input, ctx.Aborted) != 0)
+            {
+                return 1;
+            }
         }
 
         await ctx.Channel.WriteAsync(Encoding.UTF8.GetBytes($"C0644 {data.Length} {name}\n"));
