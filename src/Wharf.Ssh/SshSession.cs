@@ -446,20 +446,41 @@ public sealed partial class SshSession : IAsyncDisposable
                     return;
                 }
 
-                try
-                {
-                    await SendAsync(0, static (w, _) =>
-                    {
-                        w.WriteByte(SshMessageNumber.GlobalRequest);
-                        w.WriteString("keepalive@openssh.com");
-                        w.WriteBoolean(true);
-                    }, ct: ct).ConfigureAwait(false);
-                }
-                catch (SshConnectionException)
-                {
-                    return;
-                }
+                await TrySendKeepAliveAsync(ct).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Sends a keepalive probe unless a send is already under way: the monitor must never wait
+    /// behind a write that a stalled peer is blocking, or it could not notice the stall.
+    /// </summary>
+    private async Task TrySendKeepAliveAsync(CancellationToken ct)
+    {
+        if (!await _sendLock.WaitAsync(0, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            if (_kexInProgress || Volatile.Read(ref _closed) != 0)
+            {
+                return;
+            }
+
+            var w = _writer.Begin();
+            w.WriteByte(SshMessageNumber.GlobalRequest);
+            w.WriteString("keepalive@openssh.com");
+            w.WriteBoolean(true);
+            await SendPacketLockedAsync(ct).ConfigureAwait(false);
+        }
+        catch (SshConnectionException)
+        {
+        }
+        finally
+        {
+            _sendLock.Release();
         }
     }
 

@@ -44,6 +44,7 @@ public sealed class SshTestClient : IAsyncDisposable
     public bool Strict { get; set; } = true;
     public bool ExtInfo { get; set; } = true;
     public string ServerVersion { get; private set; } = "";
+    public string ClientVersion { get; private set; } = "";
     public byte[] SessionId { get; private set; } = [];
     public SshPublicKey? ServerHostKey { get; private set; }
     public Dictionary<string, string> ServerExtensions { get; } = new();
@@ -53,6 +54,7 @@ public sealed class SshTestClient : IAsyncDisposable
 
     public async Task SendVersionAsync(string line = "SSH-2.0-WharfTestClient\r\n")
     {
+        ClientVersion = line.TrimEnd('\n').TrimEnd('\r');
         await _stream.WriteAsync(Encoding.ASCII.GetBytes(line));
         var result = await VersionExchange.ReadClientVersionAsync(_input, CancellationToken.None);
         ServerVersion = result.Version ?? throw new InvalidOperationException("server sent no version: " + result.Error);
@@ -103,7 +105,7 @@ public sealed class SshTestClient : IAsyncDisposable
         Assert.True(KeyExchangeCatalog.TryGet(algs.KeyExchange, out var method));
         using var party = method!.CreateClient(new KexContext
         {
-            ClientVersion = Encoding.ASCII.GetBytes("SSH-2.0-WharfTestClient"),
+            ClientVersion = Encoding.ASCII.GetBytes(ClientVersion),
             ServerVersion = Encoding.ASCII.GetBytes(ServerVersion),
             ClientKexInit = ourPayload,
             ServerKexInit = theirs,
@@ -192,7 +194,7 @@ public sealed class SshTestClient : IAsyncDisposable
         tamper.Begin().WriteRaw(payload);
         await tamper.SendAsync(CancellationToken.None);
         var bytes = capture.ToArray();
-        bytes[offset] ^= 0x01;
+        bytes[offset < 0 ? bytes.Length + offset : offset] ^= (byte)(offset == 0 ? 0x80 : 0x01);
         await _stream.WriteAsync(bytes);
     }
 
