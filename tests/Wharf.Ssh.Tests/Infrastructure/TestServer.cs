@@ -98,7 +98,7 @@ public sealed class TestServer : IAsyncDisposable
         var c = ConnectInMemory(out _);
         await c.HandshakeAsync();
         var reply = await c.PasswordAsync("u", "p");
-        Assert.Equal(Messages.SshMessageNumber.UserAuthSuccess, reply[0]);
+        Assert.Equal(Wharf.Ssh.Messages.SshMessageNumber.UserAuthSuccess, reply[0]);
         return c;
     }
 

@@ -99,6 +99,33 @@ public sealed class VersionExchangeTests
 
         await using var good = await SshTestClient.ConnectTcpAsync(server.Port);
         await good.HandshakeAsync();
-        Assert.Equal(Messages.SshMessageNumber.UserAuthSuccess, (await good.PasswordAsync("u", "p"))[0]);
+        Assert.Equal(Wharf.Ssh.Messages.SshMessageNumber.UserAuthSuccess, (await good.PasswordAsync("u", "p"))[0]);
+    }
+}
+
+public sealed class ConnectionLimitTests
+{
+    [Fact]
+    public async Task ConnectionsPerAddressAreBounded()
+    {
+        await using var server = new TestServer(o => o.MaxConnectionsPerAddress = 2);
+        server.StartTcp();
+        await using var a = await SshTestClient.ConnectTcpAsync(server.Port);
+        await a.SendVersionAsync();
+        await using var b = await SshTestClient.ConnectTcpAsync(server.Port);
+        await b.SendVersionAsync();
+
+        // The third is closed before the server says anything.
+        using var third = new TcpClient();
+        await third.ConnectAsync(System.Net.IPAddress.Loopback, server.Port);
+        var buffer = new byte[64];
+        int n = await third.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, n);
+
+        // Once one leaves, a new one is admitted.
+        await a.DisposeAsync();
+        await Task.Delay(300);
+        await using var d = await SshTestClient.ConnectTcpAsync(server.Port);
+        await d.HandshakeAsync();
     }
 }
