@@ -157,6 +157,19 @@ public sealed class OpenSshSessionTests(FullHostFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task CompressionSurvivesRekeying()
+    {
+        // Both sides restart the zlib stream at every NEWKEYS; a mismatch would corrupt the data.
+        var text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 400_000).Select(i => $"row {i % 977} {i}\n")));
+        var r = await OpenSsh.RunAsync(Host.Port, "alice", "cat", ["Compression=yes", "RekeyLimit=256K"], stdin: text);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal(text, r.StdOutBytes);
+        var s = await Host.WaitForSessionEndAsync();
+        Assert.Equal("zlib@openssh.com", s.Algorithms!.CompressionClientToServer);
+        Assert.True(s.KeyExchangeCount > 3, $"{s.KeyExchangeCount} key exchanges");
+    }
+
+    [Fact]
     public async Task SeveralChannelsOverOneConnection()
     {
         // OpenSSH multiplexing opens several session channels on one connection.
