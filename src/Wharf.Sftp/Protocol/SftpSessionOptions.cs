@@ -1,0 +1,23 @@
+namespace Wharf.Sftp.Protocol;
+
+/// <summary>Limits and behaviour of one SFTP session.</summary>
+public sealed class SftpSessionOptions
+{
+    /// <summary>Files and directories a session may have open at once.</summary>
+    public int MaxHandles { get; set; } = 256;
+
+    /// <summary>Largest READ length served (longer requests are shortened); announced in limits@openssh.com.</summary>
+    public int MaxReadLength { get; set; } = 256 * 1024;
+
+    /// <summary>Largest WRITE length accepted; announced in limits@openssh.com.</summary>
+    public int MaxWriteLength { get; set; } = 256 * 1024;
+
+    /// <summary>Largest SFTP packet accepted (length field value); a longer one ends the session.</summary>
+    public int MaxPacketLength { get; set; } = 256 * 1024 + 1024;
+
+    /// <summary>Requests processed at once; more wait (the client's pipeline is still read).</summary>
+    public int MaxConcurrentRequests { get; set; } = 64;
+
+    /// <summary>The virtual directory relative paths start from, and what home-directory / expand-path "~" return.</summary>
+    public string HomeDirectory { get; set; } = "/";
+}
