@@ -50,4 +50,34 @@ public static class OpenSsh
         args.Add(command);
         return ProcessRunner.RunAsync("ssh", args, stdin, env, timeout ?? TimeSpan.FromSeconds(90), stdinFile);
     }
+
+    /// <summary>Runs OpenSSH's sftp in batch mode (-b) with public key login; each line a command.</summary>
+    public static async Task<ProcessRunner.Result> SftpBatchAsync(int port, string user, IEnumerable<string> commands,
+        IEnumerable<string>? options = null, string? identity = null, string? workingDirectory = null, TimeSpan? timeout = null)
+    {
+        var batch = Path.Combine(TestKeys.Instance.Directory, "batch-" + Guid.NewGuid().ToString("N")[..8]);
+        await File.WriteAllLinesAsync(batch, commands);
+        var args = new List<string>
+        {
+            "-F", "/dev/null", "-P", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-b", batch,
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", identity ?? TestKeys.Instance.UserKeyPath("ed25519"),
+        };
+        foreach (var o in options ?? [])
+        {
+            args.AddRange(["-o", o]);
+        }
+
+        args.Add(user + "@127.0.0.1");
+        var sh = new List<string> { "-c", "cd \"$0\" && exec sftp \"$@\"", workingDirectory ?? TestKeys.Instance.Directory };
+        sh.AddRange(args);
+        try
+        {
+            return await ProcessRunner.RunAsync("/bin/sh", sh, env: new Dictionary<string, string> { ["SSH_AUTH_SOCK"] = "" }, timeout: timeout ?? TimeSpan.FromSeconds(180));
+        }
+        finally
+        {
+            File.Delete(batch);
+        }
+    }
 }

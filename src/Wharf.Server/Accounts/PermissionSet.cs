@@ -1,0 +1,60 @@
+using Wharf.Sftp.FileSystem;
+
+namespace Wharf.Server.Accounts;
+
+/// <summary>
+/// Permissions per virtual directory. The most specific configured directory that contains a
+/// path decides for it; "/" is the default. Built once, read concurrently.
+/// </summary>
+public sealed class PermissionSet
+{
+    private readonly KeyValuePair<string, HashSet<string>>[] _byDepth;
+
+    /// <summary>Creates the set; throws <see cref="ArgumentException"/> naming an unknown permission.</summary>
+    public PermissionSet(IReadOnlyDictionary<string, IReadOnlyCollection<string>> permissions)
+    {
+        var list = new List<KeyValuePair<string, HashSet<string>>>();
+        foreach (var (dir, perms) in permissions)
+        {
+            foreach (var p in perms)
+            {
+                if (!Permission.IsKnown(p))
+                {
+                    throw new ArgumentException($"unknown permission '{p}' for '{dir}'", nameof(permissions));
+                }
+            }
+
+            list.Add(new(VirtualPath.Normalize(dir), perms.Contains(Permission.All) ? [.. Permission.Names] : [.. perms]));
+        }
+
+        if (!list.Any(kv => kv.Key == "/"))
+        {
+            list.Add(new("/", []));
+        }
+
+        // Deepest first, so the first directory that contains a path is the most specific one.
+        _byDepth = [.. list.OrderByDescending(kv => kv.Key.Length)];
+    }
+
+    /// <summary>The same permissions everywhere.</summary>
+    public static PermissionSet Global(IEnumerable<string> permissions) =>
+        new(new Dictionary<string, IReadOnlyCollection<string>> { ["/"] = [.. permissions] });
+
+    /// <summary>Parses a comma-separated list ("list,download" or "*").</summary>
+    public static PermissionSet ParseGlobal(string commaSeparated) =>
+        Global(commaSeparated.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>True when <paramref name="permission"/> is granted in <paramref name="directory"/> (a normalised virtual directory).</summary>
+    public bool Has(string directory, string permission)
+    {
+        foreach (var (dir, perms) in _byDepth)
+        {
+            if (dir == "/" || directory == dir || directory.StartsWith(dir + "/", StringComparison.Ordinal))
+            {
+                return perms.Contains(permission);
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+
+namespace Wharf.Server.Logging;
+
+/// <summary>
+/// Writes one JSON object per line (level, time, sender, message, and any extra fields) to a
+/// file and/or the console. Thread-safe; the file is opened for append and shared.
+/// </summary>
+public sealed class JsonLineLog : IDisposable
+{
+    private readonly object _lock = new();
+    private readonly StreamWriter? _file;
+    private readonly bool _console;
+
+    /// <summary>Logs to <paramref name="path"/> (null: no file) and, if asked, to standard error.</summary>
+    public JsonLineLog(string? path, bool console)
+    {
+        _console = console;
+        if (!string.IsNullOrEmpty(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            _file = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        }
+    }
+
+    /// <summary>Writes one entry.</summary>
+    public void Write(string level, string sender, string message, IReadOnlyDictionary<string, object?>? fields = null)
+    {
+        var entry = new Dictionary<string, object?>
+        {
+            ["level"] = level,
+            ["time"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture),
+            ["sender"] = sender,
+            ["message"] = message,
+        };
+        if (fields is not null)
+        {
+            foreach (var (k, v) in fields)
+            {
+                entry[k] = v;
+            }
+        }
+
+        string line = JsonSerializer.Serialize(entry);
+        lock (_lock)
+        {
+            _file?.WriteLine(line);
+            if (_console)
+            {
+                Console.Error.WriteLine(line);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _file?.Dispose();
+}

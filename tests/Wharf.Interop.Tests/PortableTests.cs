@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+
+namespace Wharf.Interop.Tests;
+
+/// <summary>The real `wharf portable` executable, driven as a user would.</summary>
+public sealed partial class PortableTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "wharf-portable-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public PortableTests() => Directory.CreateDirectory(Path.Combine(_dir, "served"));
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    /// <summary>src/Wharf.Server's build output in the same configuration as this test assembly.</summary>
+    private static string WharfDll()
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Wharf.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir!.FullName, "src", "Wharf.Server", "bin", configuration, "net10.0", "wharf.dll");
+    }
+
+    private sealed class Running(Process process, int port, string output) : IAsyncDisposable
+    {
+        public Process Process { get; } = process;
+        public int Port { get; } = port;
+        public string Output { get; } = output;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+                await Process.WaitForExitAsync();
+            }
+
+            Process.Dispose();
+        }
+    }
+
+    private async Task<Running> StartAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(WharfDll());
+        psi.ArgumentList.Add("portable");
+        psi.ArgumentList.Add("--config-dir");
+        psi.ArgumentList.Add(Path.Combine(_dir, "config"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var p = Process.Start(psi)!;
+        var text = new System.Text.StringBuilder();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            if (line is null)
+            {
+                break;
+            }
+
+            text.AppendLine(line);
+            if (line.StartsWith("  host keys:", StringComparison.Ordinal))
+            {
+                var m = PortRegex().Match(text.ToString());
+                return new Running(p, int.Parse(m.Groups[1].Value), text.ToString());
+            }
+        }
+
+        throw new InvalidOperationException("wharf portable did not start: " + text + await p.StandardError.ReadToEndAsync());
+    }
+
+    [GeneratedRegex(@"over SFTP on [^\s]*:(\d+)")]
+    private static partial Regex PortRegex();
+
+    private static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+    private static string Script => Path.Combine(AppContext.BaseDirectory, "scripts", "paramiko_sftp.py");
+
+    [Fact]
+    public async Task ServesADirectoryWithPasswordAndAllPermissions()
+    {
+        await using var w = await StartAsync("-d", Path.Combine(_dir, "served"), "-s", "0", "-u", "u", "-p", "secret", "-g", "*", "--listen-address", "127.0.0.1");
+        Assert.Contains("username: u", w.Output);
+        var r = await ProcessRunner.RunAsync(Python, [Script, w.Port.ToString(), "u", "secret", "roundtrip", "0", "70000"]);
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal(70000, new FileInfo(Path.Combine(_dir, "served", "rt-70000.bin")).Length);
+    }
+
+    [Fact]
+    public async Task OpenSshSftpWithAPublicKey()
+    {
+        var pub = (await File.ReadAllTextAsync(TestKeys.Instance.UserKeyPath("ed25519") + ".pub")).Trim();
+        await using var w = await StartAsync("-d", Path.Combine(_dir, "served"), "-u", "keyuser", "-k", pub, "-g", "*", "--listen-address", "127.0.0.1");
+        Assert.DoesNotContain("password:", w.Output);
+        var data = RandomNumberGenerator.GetBytes(123_457);
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "up.bin"), data);
+        var r = await OpenSsh.SftpBatchAsync(w.Port, "keyuser", ["put up.bin", "get up.bin down.bin"], workingDirectory: _dir);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_dir, "served", "up.bin")));
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_dir, "down.bin")));
+    }
+
+    [Fact]
+    public async Task DefaultPermissionsAllowListAndDownloadOnly()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir, "served", "readme.txt"), "read me");
+        var pub = (await File.ReadAllTextAsync(TestKeys.Instance.UserKeyPath("ed25519") + ".pub")).Trim();
+        await using var w = await StartAsync("-d", Path.Combine(_dir, "served"), "-u", "ro", "-k", pub, "--listen-address", "127.0.0.1");
+        await File.WriteAllTextAsync(Path.Combine(_dir, "new.txt"), "new");
+        var r = await OpenSsh.SftpBatchAsync(w.Port, "ro", ["ls", "get readme.txt got.txt", "-put new.txt", "-mkdir d", "-rm readme.txt"], workingDirectory: _dir);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("readme.txt", r.StdOut);
+        Assert.Equal("read me", await File.ReadAllTextAsync(Path.Combine(_dir, "got.txt")));
+        Assert.Contains("Permission denied", r.StdErr);
+        Assert.False(File.Exists(Path.Combine(_dir, "served", "new.txt")));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "served", "d")));
+        Assert.True(File.Exists(Path.Combine(_dir, "served", "readme.txt")));
+    }
+
+    [Fact]
+    public async Task GeneratesAndPrintsCredentialsAndStopsOnSigterm()
+    {
+        await using var w = await StartAsync("-d", Path.Combine(_dir, "served"), "--listen-address", "127.0.0.1");
+        var user = Regex.Match(w.Output, @"username: (\S+)").Groups[1].Value;
+        var password = Regex.Match(w.Output, @"password: (\S+)").Groups[1].Value;
+        Assert.StartsWith("user_", user);
+        Assert.Equal(16, password.Length);
+        var r = await ProcessRunner.RunAsync(Python, [Script, w.Port.ToString(), user, password, "listing", ".", "0"]);
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.True(File.Exists(Path.Combine(_dir, "config", "ssh_host_ed25519_key")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "config", "ssh_host_ed25519_key")));
+
+        var kill = await ProcessRunner.RunAsync("kill", ["-TERM", w.Process.Id.ToString()]);
+        Assert.Equal(0, kill.ExitCode);
+        await w.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, w.Process.ExitCode);
+    }
+
+    [Fact]
+    public async Task BadDirectoryStopsWithOneLine()
+    {
+        var r = await ProcessRunner.RunAsync("dotnet", [WharfDll(), "portable", "-d", Path.Combine(_dir, "nope")]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(1, r.StdErr.Trim().Split('\n').Length);
+        Assert.Contains("--directory", r.StdErr);
+    }
+
+    [Fact]
+    public async Task UnknownPermissionStopsWithOneLine()
+    {
+        var r = await ProcessRunner.RunAsync("dotnet", [WharfDll(), "portable", "-d", _dir, "-g", "list,teleport"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("teleport", r.StdErr);
+    }
+}
