@@ -174,15 +174,17 @@ public sealed class SftpServer : IAsyncDisposable
         IFileSystem fs;
         try
         {
-            fs = FileSystemFactory?.Invoke(connection) ?? new LocalFileSystem(new LocalFileSystemOptions
+            fs = FileSystemFactory?.Invoke(connection) ?? (!OperatingSystem.IsLinux()
+                ? throw new PlatformNotSupportedException("the local file system needs Linux; provide a FileSystemFactory")
+                : new LocalFileSystem(new LocalFileSystemOptions
             {
                 RootDirectory = Options.RootDirectory!,
                 Umask = Options.Umask,
                 UploadMode = Options.UploadMode,
                 SetStatMode = Options.SetStatMode,
-            });
+            }));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SftpException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SftpException or ArgumentException or PlatformNotSupportedException)
         {
             Log?.Invoke(this, new SftpLogEventArgs(SshLogLevel.Error, $"[{connection.Id}] cannot open the file system: {ex.Message}"));
             return 1;

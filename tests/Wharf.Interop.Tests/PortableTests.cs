@@ -150,7 +150,7 @@ public sealed partial class PortableTests : IDisposable
     {
         var r = await ProcessRunner.RunAsync("dotnet", [WharfDll(), "portable", "-d", Path.Combine(_dir, "nope")]);
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal(1, r.StdErr.Trim().Split('\n').Length);
+        Assert.Single(r.StdErr.Trim().Split('\n'));
         Assert.Contains("--directory", r.StdErr);
     }
 

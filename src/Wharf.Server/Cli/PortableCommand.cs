@@ -81,6 +81,7 @@ internal static class PortableCommand
 
     internal static async Task<int> RunAsync(PortableSettings s, CancellationToken ct)
     {
+
         // Configuration errors: one line naming the problem, non-zero exit.
         if (!Directory.Exists(s.Directory))
         {
