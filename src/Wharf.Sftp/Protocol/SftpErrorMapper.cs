@@ -78,7 +78,7 @@ public static class SftpErrorMapper
     {
         int h = io.HResult;
         SftpStatusCode code;
-        if ((h & 0xFFFF0000) == unchecked((int)0x80070000))
+        if ((h & unchecked((int)0xFFFF0000)) == unchecked((int)0x80070000))
         {
             code = (h & 0xFFFF) switch
             {

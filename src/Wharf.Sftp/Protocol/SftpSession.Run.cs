@@ -224,7 +224,8 @@ public sealed partial class SftpSession
             AddIfPending(deps, _pathTail);
             if (lane == RequestLane.Handle)
             {
-                foreach (var key in (ReadOnlySpan<string?>)[key1, key2])
+                // copy-data may name one handle twice; it must not wait for itself.
+                foreach (var key in (ReadOnlySpan<string?>)[key1, key2 == key1 ? null : key2])
                 {
                     if (key is not null)
                     {
