@@ -131,4 +131,45 @@ public sealed class SftpSessionMalformedTests : IDisposable
         Assert.Equal([1], (await a.Read(h, 0, 1)).Data);
         await StillWorks(b);
     }
+
+    [Fact]
+    public async Task FailingOutputEndsTheSessionAndAbortsHandles()
+    {
+        File.WriteAllBytes(_fs.Real("/f"), [1]);
+        var input = new System.IO.Pipelines.Pipe();
+        int sent = 0;
+        var session = new SftpSession(_fs);
+        var run = session.RunAsync(input.Reader, (_, _) => ++sent <= 2 ? ValueTask.CompletedTask : throw new IOException("channel closed"), CancellationToken.None);
+        await input.Writer.WriteAsync(Packet((byte)SftpPacketType.Init, 0, 0, 0, 3));
+        await input.Writer.WriteAsync(Request(SftpPacketType.Open, 1, 0, 0, 0, 2, (byte)'/', (byte)'f', 0, 0, 0, 1, 0, 0, 0, 0));
+        await input.Writer.WriteAsync(Request(SftpPacketType.Stat, 2, 0, 0, 0, 1, (byte)'/'));
+        Assert.Equal(1, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, _fs.FilesDisposed);
+    }
+
+    [Fact]
+    public async Task CancellationEndsTheSessionAndAbortsHandles()
+    {
+        File.WriteAllBytes(_fs.Real("/f"), [1]);
+        var input = new System.IO.Pipelines.Pipe();
+        using var cts = new CancellationTokenSource();
+        var handleSent = new TaskCompletionSource();
+        var session = new SftpSession(_fs);
+        var run = session.RunAsync(input.Reader, (data, _) =>
+        {
+            if (data.Span[4] == (byte)SftpPacketType.Handle)
+            {
+                handleSent.TrySetResult();
+            }
+
+            return ValueTask.CompletedTask;
+        }, cts.Token);
+        await input.Writer.WriteAsync(Packet((byte)SftpPacketType.Init, 0, 0, 0, 3));
+        await input.Writer.WriteAsync(Request(SftpPacketType.Open, 1, 0, 0, 0, 2, (byte)'/', (byte)'f', 0, 0, 0, 1, 0, 0, 0, 0));
+        await handleSent.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await cts.CancelAsync();
+        Assert.Equal(1, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, _fs.FilesDisposed);
+        Assert.Equal(0, _fs.FilesClosed);
+    }
 }

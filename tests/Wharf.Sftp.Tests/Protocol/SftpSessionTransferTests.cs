@@ -123,4 +123,28 @@ public sealed class SftpSessionTransferTests : IAsyncLifetime
 
         Assert.Equal(content, await c.ReadAll(h, content.Length, 7000));
     }
+
+    [Fact]
+    public async Task PathRequestsWaitForEarlierHandleRequests()
+    {
+        // What an uploading client may pipeline: writes, CLOSE, then RENAME and STAT of the result.
+        var content = RandomNumberGenerator.GetBytes(500_000);
+        var h = await _c.OpenHandle("/part", SftpOpenFlags.Write | SftpOpenFlags.Create);
+        var replies = new List<Task<SftpReply>>();
+        for (int off = 0; off < content.Length; off += 32768)
+        {
+            replies.Add(_c.Write(h, (ulong)off, content.AsMemory(off, Math.Min(32768, content.Length - off))));
+        }
+
+        replies.Add(_c.Close(h));
+        replies.Add(_c.TwoPaths(SftpPacketType.Rename, "/part", "/final"));
+        var stat = _c.PathRequest(SftpPacketType.Stat, "/final");
+        foreach (var r in replies)
+        {
+            (await r).AssertOk();
+        }
+
+        Assert.Equal((ulong)content.Length, (await stat).Attributes.Size);
+        Assert.Equal(content, File.ReadAllBytes(_fs.Real("/final")));
+    }
 }
