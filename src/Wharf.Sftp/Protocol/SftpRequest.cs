@@ -1,0 +1,53 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Wharf.Ssh.IO;
+
+namespace Wharf.Sftp.Protocol;
+
+/// <summary>
+/// One client packet (type, request id, payload) in a pooled buffer. Requests run concurrently
+/// and outlive the pipe segment they arrived in, so the packet is copied out of the pipe once;
+/// WRITE data is then handed to the file system as a slice of this buffer, never copied again.
+/// </summary>
+internal sealed class SftpRequest : IDisposable
+{
+    private byte[]? _buffer;
+    private readonly int _length;
+
+    private SftpRequest(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        _length = length;
+    }
+
+    /// <summary>Copies a packet body (everything after the length field; at least 5 bytes).</summary>
+    public static SftpRequest Create(in ReadOnlySequence<byte> body)
+    {
+        int length = checked((int)body.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        body.CopyTo(buffer);
+        return new SftpRequest(buffer, length);
+    }
+
+    public SftpPacketType Type => (SftpPacketType)Buffer[0];
+
+    /// <summary>The request id, or for INIT the client's version: both are the uint32 after the type.</summary>
+    public uint Id => BinaryPrimitives.ReadUInt32BigEndian(Buffer.AsSpan(1, 4));
+
+    /// <summary>The bytes after the request id.</summary>
+    public ReadOnlyMemory<byte> Payload => Buffer.AsMemory(5, _length - 5);
+
+    public SshReader Reader() => new(Payload.Span);
+
+    private byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(SftpRequest));
+
+    public void Dispose()
+    {
+        var b = _buffer;
+        _buffer = null;
+        if (b is not null)
+        {
+            ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+}

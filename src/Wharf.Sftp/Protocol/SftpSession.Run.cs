@@ -1,0 +1,429 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Text;
+using Wharf.Sftp.FileSystem;
+using Wharf.Ssh;
+using Wharf.Ssh.IO;
+
+namespace Wharf.Sftp.Protocol;
+
+// The request pipeline. Packets are read continuously and each runs as its own task, so replies
+// may leave out of order (they carry ids). Ordering rules, chosen to be obviously correct rather
+// than maximally parallel:
+//  - requests naming a handle run one at a time per handle, in arrival order (a CLOSE therefore
+//    runs after every earlier READ/WRITE on its handle);
+//  - every other request that touches the file system ("path requests", OPEN and OPENDIR
+//    included) waits for everything that arrived before it, and everything after it waits for it.
+// Only the file-system part of a request is ordered; its reply is sent afterwards, so the next
+// request on the same handle already runs while the previous reply is being written.
+public sealed partial class SftpSession
+{
+    private const int ExitClean = 0;
+    private const int ExitProtocolError = 1;
+
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Dictionary<string, Task> _handleTails = new(StringComparer.Ordinal);
+    private readonly List<Task> _sectionsSincePathRequest = [];
+    private Task _pathTail = Task.CompletedTask;
+    private SftpHandleTable _handles = null!;
+    private SemaphoreSlim _slots = null!;
+    private CancellationTokenSource _cts = null!;
+    private Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> _output = null!;
+    private IFileOwnerNames? _owners;
+    private string _home = "/";
+    private int _started;
+    private volatile bool _outputFailed;
+
+    /// <summary>
+    /// Runs the session over any byte stream pair: requests from <paramref name="input"/>,
+    /// replies through <paramref name="output"/> (never called concurrently; the memory passed is
+    /// only valid until the returned task completes). Every handle is disposed (aborted, not
+    /// closed) when the session ends. Returns 0 when the client ended the stream cleanly, 1 when
+    /// the session was ended for a protocol violation (bad packet length, no INIT first, a
+    /// truncated packet at end of stream), a failed output or cancellation. The caller keeps
+    /// ownership of <paramref name="input"/> and completes it.
+    /// </summary>
+    public partial async Task<int> RunAsync(PipeReader input, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("An SftpSession runs only once.");
+        }
+
+        _output = output;
+        _owners = _fileSystem as IFileOwnerNames;
+        _home = SftpPath.Normalize(_options.HomeDirectory ?? "/");
+        _handles = new SftpHandleTable(Math.Max(0, _options.MaxHandles));
+        int slots = Math.Max(1, _options.MaxConcurrentRequests);
+        _slots = new SemaphoreSlim(slots, slots);
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        int exit;
+        try
+        {
+            exit = await ReadLoopAsync(input, _cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Cancellation, or the output failing while VERSION was sent.
+            exit = ExitProtocolError;
+        }
+
+        if (exit != ExitClean || _outputFailed)
+        {
+            exit = ExitProtocolError;
+            await _cts.CancelAsync().ConfigureAwait(false);
+        }
+
+        // Every running request holds a slot: taking them all back waits for the last one.
+        for (int i = 0; i < slots; i++)
+        {
+            await _slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        foreach (var handle in _handles.RemoveAll())
+        {
+            try
+            {
+                await handle.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // An abort that fails leaves nothing more to do for this handle; the others still get theirs.
+            }
+        }
+
+        _cts.Dispose();
+        return exit;
+    }
+
+    private async Task<int> ReadLoopAsync(PipeReader input, CancellationToken ct)
+    {
+        bool initDone = false;
+        while (true)
+        {
+            var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                while (buffer.Length >= 4)
+                {
+                    uint length = ReadLength(buffer);
+                    if (length < 5 || length > (uint)Math.Max(5, _options.MaxPacketLength))
+                    {
+                        return ExitProtocolError;
+                    }
+
+                    if (buffer.Length - 4 < length)
+                    {
+                        break;
+                    }
+
+                    var body = buffer.Slice(4, length);
+                    var request = SftpRequest.Create(body);
+                    buffer = buffer.Slice(body.End);
+
+                    if (!initDone || request.Type == SftpPacketType.Init)
+                    {
+                        // INIT must come first and only once; it carries no request id, so
+                        // there is no way to answer anything else with a status.
+                        using (request)
+                        {
+                            if (initDone || request.Type != SftpPacketType.Init)
+                            {
+                                return ExitProtocolError;
+                            }
+
+                            await HandleInitAsync(ct).ConfigureAwait(false);
+                            initDone = true;
+                            continue;
+                        }
+                    }
+
+                    try
+                    {
+                        // Back-pressure: with all slots busy the pipe is not read further, so
+                        // the channel window closes and the client stops sending.
+                        await _slots.WaitAsync(ct).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        request.Dispose();
+                        throw;
+                    }
+
+                    Dispatch(request);
+                }
+
+                if (_outputFailed)
+                {
+                    return ExitProtocolError;
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return buffer.Length == 0 && result.IsCompleted ? ExitClean : ExitProtocolError;
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    private static uint ReadLength(in ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> b = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(b);
+        return BinaryPrimitives.ReadUInt32BigEndian(b);
+    }
+
+    private async Task HandleInitAsync(CancellationToken ct)
+    {
+        // Whatever the client asks for, the answer is 3: it is the only version spoken here,
+        // and a client asking for less than 3 gets the chance to hang up.
+        ProtocolVersion = 3;
+        using var w = new SshWriter(1024);
+        w.Reset(4);
+        w.WriteByte((byte)SftpPacketType.Version);
+        w.WriteUInt32(3);
+        foreach (var (name, version) in SftpExtensionNames.Announced)
+        {
+            w.WriteString(name);
+            w.WriteString(version);
+        }
+
+        await SendAsync(w, ct).ConfigureAwait(false);
+    }
+
+    private enum RequestLane
+    {
+        /// <summary>Touches no file-system state: needs no ordering.</summary>
+        Free,
+
+        /// <summary>Names one or two handles.</summary>
+        Handle,
+
+        /// <summary>Anything else: a barrier.</summary>
+        Path,
+    }
+
+    private void Dispatch(SftpRequest request)
+    {
+        var lane = Classify(request, out string? key1, out string? key2);
+        Task? wait = null;
+        TaskCompletionSource? section = null;
+        if (lane != RequestLane.Free)
+        {
+            section = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var deps = new List<Task>(4);
+            AddIfPending(deps, _pathTail);
+            if (lane == RequestLane.Handle)
+            {
+                // copy-data may name one handle twice; it must not wait for itself.
+                foreach (var key in (ReadOnlySpan<string?>)[key1, key2 == key1 ? null : key2])
+                {
+                    if (key is not null)
+                    {
+                        if (_handleTails.TryGetValue(key, out var tail))
+                        {
+                            AddIfPending(deps, tail);
+                        }
+
+                        _handleTails[key] = section.Task;
+                    }
+                }
+
+                _sectionsSincePathRequest.Add(section.Task);
+                if (_sectionsSincePathRequest.Count > 256)
+                {
+                    _sectionsSincePathRequest.RemoveAll(t => t.IsCompleted);
+                }
+
+                if (_handleTails.Count > 256)
+                {
+                    foreach (var (k, t) in _handleTails)
+                    {
+                        if (t.IsCompleted)
+                        {
+                            _handleTails.Remove(k);
+                        }
+                    }
+                }
+            }
+            else
+            {
+                foreach (var t in _sectionsSincePathRequest)
+                {
+                    AddIfPending(deps, t);
+                }
+
+                _sectionsSincePathRequest.Clear();
+                _pathTail = section.Task;
+            }
+
+            wait = deps.Count switch
+            {
+                0 => null,
+                1 => deps[0],
+                _ => Task.WhenAll(deps),
+            };
+        }
+
+        _ = Task.Run(() => ExecuteAsync(request, wait, section));
+
+        static void AddIfPending(List<Task> deps, Task t)
+        {
+            if (!t.IsCompleted)
+            {
+                deps.Add(t);
+            }
+        }
+    }
+
+    // A light look at the request, only to find which handles it names. A request too short to
+    // tell is run as Free: its full parse fails and it is answered with BAD_MESSAGE.
+    private static RequestLane Classify(SftpRequest request, out string? key1, out string? key2)
+    {
+        key1 = key2 = null;
+        try
+        {
+            var r = request.Reader();
+            switch (request.Type)
+            {
+                case SftpPacketType.Close or SftpPacketType.Read or SftpPacketType.Write or SftpPacketType.Fstat
+                    or SftpPacketType.Fsetstat or SftpPacketType.Readdir:
+                    key1 = HandleKey(r.ReadBinary());
+                    return RequestLane.Handle;
+                case SftpPacketType.Open or SftpPacketType.Lstat or SftpPacketType.Setstat or SftpPacketType.Opendir
+                    or SftpPacketType.Remove or SftpPacketType.Mkdir or SftpPacketType.Rmdir or SftpPacketType.Realpath
+                    or SftpPacketType.Stat or SftpPacketType.Rename or SftpPacketType.Readlink or SftpPacketType.Symlink:
+                    return RequestLane.Path;
+                case SftpPacketType.Extended:
+                    string name = Encoding.Latin1.GetString(r.ReadBinary());
+                    switch (name)
+                    {
+                        case SftpExtensionNames.Fstatvfs or SftpExtensionNames.Fsync or SftpExtensionNames.CheckFileHandle:
+                            key1 = HandleKey(r.ReadBinary());
+                            return RequestLane.Handle;
+                        case SftpExtensionNames.CopyData:
+                            key1 = HandleKey(r.ReadBinary());
+                            r.ReadUInt64();
+                            r.ReadUInt64();
+                            key2 = HandleKey(r.ReadBinary());
+                            return RequestLane.Handle;
+                        case SftpExtensionNames.Limits or SftpExtensionNames.HomeDirectory or SftpExtensionNames.UsersGroupsById:
+                            return RequestLane.Free;
+                        default:
+                            return RequestLane.Path;
+                    }
+
+                default:
+                    return RequestLane.Free;
+            }
+        }
+        catch (SshConnectionException)
+        {
+            key1 = key2 = null;
+            return RequestLane.Free;
+        }
+    }
+
+    private static string HandleKey(ReadOnlySpan<byte> handle) => Encoding.Latin1.GetString(handle);
+
+    private async Task ExecuteAsync(SftpRequest request, Task? wait, TaskCompletionSource? section)
+    {
+        SshWriter? reply = null;
+        uint id = request.Id;
+        try
+        {
+            if (wait is not null)
+            {
+                await wait.ConfigureAwait(false);
+            }
+
+            reply = await HandleRequestAsync(request, _cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            reply?.Dispose();
+            reply = StatusReply(id, e);
+        }
+        finally
+        {
+            section?.TrySetResult();
+            request.Dispose();
+        }
+
+        try
+        {
+            await SendAsync(reply, _cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // SendAsync has already marked the session as failed; nothing is left to tell the client.
+        }
+        finally
+        {
+            reply.Dispose();
+            _slots.Release();
+        }
+    }
+
+    private SshWriter StatusReply(uint id, Exception e)
+    {
+        var (code, message) = e is SshConnectionException
+            ? (SftpStatusCode.BadMessage, "malformed request")
+            : SftpErrorMapper.Map(e);
+        return StatusReply(id, code, message);
+    }
+
+    private SshWriter StatusReply(uint id, SftpStatusCode code, string? message = null)
+    {
+        var w = BeginReply(SftpPacketType.Status, id, 64 + (message?.Length * 3 ?? 32));
+        w.WriteUInt32((uint)SftpErrorMapper.ForVersion(code, ProtocolVersion));
+        w.WriteString(message ?? SftpErrorMapper.DefaultMessage(code));
+        w.WriteString(string.Empty);
+        return w;
+    }
+
+    /// <summary>A reply with its length field left to <see cref="SendAsync"/>.</summary>
+    private static SshWriter BeginReply(SftpPacketType type, uint id, int capacity = 256)
+    {
+        var w = new SshWriter(capacity);
+        w.Reset(4);
+        w.WriteByte((byte)type);
+        w.WriteUInt32(id);
+        return w;
+    }
+
+    private async Task SendAsync(SshWriter packet, CancellationToken ct)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(packet.WrittenSpan, (uint)(packet.Length - 4));
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_outputFailed)
+            {
+                return;
+            }
+
+            await _output(packet.WrittenMemory, ct).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The channel is gone (or the session is being cancelled): stop reading requests.
+            _outputFailed = true;
+            _cts.Cancel();
+            throw;
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+}
