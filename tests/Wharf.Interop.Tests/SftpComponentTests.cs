@@ -98,6 +98,9 @@ public sealed class SftpComponentTests : IAsyncLifetime
         Assert.Equal(IPAddress.Loopback, c.RemoteEndPoint.Address);
         Assert.StartsWith("SSH-2.0-OpenSSH", c.ClientVersion);
         Assert.True(await _server.DisconnectAsync(c.Id));
+        // Interactive sftp notices the closed connection at its next command.
+        await client.StandardInput.WriteLineAsync("ls");
+        await client.StandardInput.FlushAsync();
         await client.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.NotEqual(0, client.ExitCode);
         Assert.Empty(_server.Connections);

@@ -113,7 +113,7 @@ public sealed class SftpTests(SftpHostFixture fixture) : IClassFixture<SftpHostF
         Directory.CreateDirectory(dir);
         for (int i = 0; i < 10_000; i++)
         {
-            File.WriteAllBytes(Path.Combine(dir, $"f{i:05d}"), []);
+            File.WriteAllBytes(Path.Combine(dir, $"f{i:D5}"), []);
         }
 
         var r = await ParamikoAsync("listing", "many", "10000");

@@ -71,8 +71,8 @@ def ops():
     check("append", sftp.open("append.txt").read() == b"one\ntwo\n", "")
     sftp.truncate("append.txt", 3)
     check("truncate", sftp.open("append.txt").read() == b"one", "")
-    expect_error("exclusive create of an existing file", lambda: sftp.open("append.txt", "x"), None)
-    with sftp.open("fresh.txt", "x") as f:
+    expect_error("exclusive create of an existing file", lambda: sftp.open("append.txt", "wx"), None)
+    with sftp.open("fresh.txt", "wx") as f:
         f.write(b"new")
     check("exclusive create of a new file", sftp.stat("fresh.txt").st_size == 3, "")
     sftp.chmod("fresh.txt", 0o640)
