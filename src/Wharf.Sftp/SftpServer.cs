@@ -69,7 +69,9 @@ public sealed class SftpServer : IAsyncDisposable
 
     /// <summary>
     /// Chooses the file system for a connection (a per-user root, or the host's own virtual
-    /// tree). Without it every user gets <see cref="SftpServerOptions.RootDirectory"/>.
+    /// tree). Without it every user gets <see cref="SftpServerOptions.RootDirectory"/>. The
+    /// factory is called once per SFTP session and the session owns what it returns: it is
+    /// disposed (when disposable) as the session ends, so return a new instance each time.
     /// </summary>
     public Func<SftpConnection, IFileSystem>? FileSystemFactory { get; set; }
 
@@ -190,9 +192,24 @@ public sealed class SftpServer : IAsyncDisposable
             return 1;
         }
 
-        var session = new SftpSession(new EventFileSystem(fs, connection, this), Options.Sftp);
-        connection.CurrentSftpSession = session;
-        return await session.RunAsync(context.Channel, context.Aborted).ConfigureAwait(false);
+        try
+        {
+            var session = new SftpSession(new EventFileSystem(fs, connection, this), Options.Sftp);
+            connection.CurrentSftpSession = session;
+            return await session.RunAsync(context.Channel, context.Aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Each session owns its file system (the local one holds the root directory open).
+            if (fs is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+            }
+            else if (fs is IDisposable disposable)
+            {
+                disposable.Dispose();
+            }
+        }
     }
 
     /// <summary>Stops listening and disconnects everyone.</summary>

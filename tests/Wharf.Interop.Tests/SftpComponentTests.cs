@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Wharf.Sftp;
+using Wharf.Sftp.FileSystem;
 using Wharf.Ssh.Authentication;
 
 namespace Wharf.Interop.Tests;
@@ -111,5 +112,71 @@ public sealed class SftpComponentTests : IAsyncLifetime
         await client.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.NotEqual(0, client.ExitCode);
         Assert.Empty(_server.Connections);
+    }
+}
+
+/// <summary>The file system a session gets from the factory is owned by that session and released with it.</summary>
+public sealed class SftpFileSystemLifetimeTests
+{
+    /// <summary>Delegates to a local file system and records its own disposal.</summary>
+    private sealed class DisposeTracking(IFileSystem inner) : IFileSystem, IDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public void Dispose()
+        {
+            Disposed = true;
+            (inner as IDisposable)?.Dispose();
+        }
+
+        public ValueTask<SftpFileAttributes> GetAttributesAsync(string p, bool f, CancellationToken ct) => inner.GetAttributesAsync(p, f, ct);
+        public ValueTask SetAttributesAsync(string p, SftpFileAttributes a, bool f, CancellationToken ct) => inner.SetAttributesAsync(p, a, f, ct);
+        public ValueTask<ISftpFile> OpenFileAsync(string p, SftpOpenFlags fl, SftpFileAttributes a, CancellationToken ct) => inner.OpenFileAsync(p, fl, a, ct);
+        public ValueTask<ISftpDirectory> OpenDirectoryAsync(string p, CancellationToken ct) => inner.OpenDirectoryAsync(p, ct);
+        public ValueTask RemoveFileAsync(string p, CancellationToken ct) => inner.RemoveFileAsync(p, ct);
+        public ValueTask CreateDirectoryAsync(string p, SftpFileAttributes a, CancellationToken ct) => inner.CreateDirectoryAsync(p, a, ct);
+        public ValueTask RemoveDirectoryAsync(string p, CancellationToken ct) => inner.RemoveDirectoryAsync(p, ct);
+        public ValueTask RenameAsync(string o, string n, bool w, CancellationToken ct) => inner.RenameAsync(o, n, w, ct);
+        public ValueTask<string> ReadLinkAsync(string p, CancellationToken ct) => inner.ReadLinkAsync(p, ct);
+        public ValueTask CreateSymbolicLinkAsync(string l, string t, CancellationToken ct) => inner.CreateSymbolicLinkAsync(l, t, ct);
+        public ValueTask CreateHardLinkAsync(string e, string n, CancellationToken ct) => inner.CreateHardLinkAsync(e, n, ct);
+        public ValueTask<string> GetCanonicalPathAsync(string p, CancellationToken ct) => inner.GetCanonicalPathAsync(p, ct);
+        public ValueTask<SftpFileSystemStats> GetFileSystemStatsAsync(string p, CancellationToken ct) => inner.GetFileSystemStatsAsync(p, ct);
+    }
+
+    [Fact]
+    public async Task EachSessionsFileSystemIsDisposedWhenItEnds()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "wharf-life-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        var created = new System.Collections.Concurrent.ConcurrentBag<DisposeTracking>();
+        var options = new SftpServerOptions();
+        options.Ssh.HostKeys.AddRange(TestKeys.Instance.HostKeys.Where(k => k.PublicKey.KeyType == "ssh-ed25519"));
+        await using var server = new SftpServer(options)
+        {
+            Authenticate = r => Task.FromResult(r is PublicKeyAuthenticationRequest k && TestKeys.Instance.UserPublicKeys.Contains(k.Key)
+                ? AuthenticationResult.Success : AuthenticationResult.Failure),
+            FileSystemFactory = _ =>
+            {
+                var fs = new DisposeTracking(new Wharf.Sftp.FileSystem.Local.LocalFileSystem(new() { RootDirectory = root }));
+                created.Add(fs);
+                return fs;
+            },
+        };
+        server.Start(new IPEndPoint(IPAddress.Loopback, 0));
+        for (int i = 0; i < 3; i++)
+        {
+            var r = await OpenSsh.SftpBatchAsync(server.LocalEndPoint!.Port, "alice", ["ls", "mkdir d" + i]);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+        }
+
+        for (int i = 0; i < 100 && created.Any(f => !f.Disposed); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(3, created.Count);
+        Assert.All(created, f => Assert.True(f.Disposed));
+        Directory.Delete(root, true);
     }
 }

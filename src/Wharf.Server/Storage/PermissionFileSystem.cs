@@ -9,8 +9,11 @@ namespace Wharf.Server.Storage;
 /// (SFTP, SCP, SSH commands) is held to the same rules. A file operation is judged by the
 /// permissions of the directory it happens in; listing a directory by that directory's.
 /// </summary>
-public sealed class PermissionFileSystem(IFileSystem inner, PermissionSet permissions) : IFileSystem, IFileOwnerNames
+public sealed class PermissionFileSystem(IFileSystem inner, PermissionSet permissions) : IFileSystem, IFileOwnerNames, IDisposable
 {
+    /// <summary>Disposes the wrapped file system, which this wrapper owns.</summary>
+    public void Dispose() => (inner as IDisposable)?.Dispose();
+
     private static string Parent(string path) => path.LastIndexOf('/') is var i and > 0 ? path[..i] : "/";
 
     private void Require(string directory, string permission, string path)

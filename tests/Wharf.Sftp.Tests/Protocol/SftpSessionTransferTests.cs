@@ -4,12 +4,27 @@ using Wharf.Sftp.Protocol;
 
 namespace Wharf.Sftp.Tests.Protocol;
 
-public sealed class SftpSessionTransferTests : IAsyncLifetime
+/// <summary>Transfers through the session, on the plain test file system.</summary>
+public sealed class SftpSessionTransferTests : SftpSessionTransferTestsBase
+{
+}
+
+/// <summary>The same transfers on the real, confined LocalFileSystem rooted at the same directory.</summary>
+public sealed class SftpSessionTransferOnLocalFileSystemTests : SftpSessionTransferTestsBase
+{
+    protected override IFileSystem Wrap(TempDirFileSystem fs) =>
+        new Wharf.Sftp.FileSystem.Local.LocalFileSystem(new() { RootDirectory = fs.Root });
+}
+
+public abstract class SftpSessionTransferTestsBase : IAsyncLifetime
 {
     private readonly TempDirFileSystem _fs = new();
     private SftpTestClient _c = null!;
 
-    public async ValueTask InitializeAsync() => _c = await SftpTestClient.StartAsync(_fs);
+    /// <summary>The file system the session runs on, over the test directory.</summary>
+    protected virtual IFileSystem Wrap(TempDirFileSystem fs) => fs;
+
+    public async ValueTask InitializeAsync() => _c = await SftpTestClient.StartAsync(Wrap(_fs));
 
     public async ValueTask DisposeAsync()
     {
@@ -101,7 +116,7 @@ public sealed class SftpSessionTransferTests : IAsyncLifetime
     [Fact]
     public async Task WriteLongerThanTheLimitIsRefused()
     {
-        await using var c = await SftpTestClient.StartAsync(_fs, new SftpSessionOptions { MaxWriteLength = 1000 });
+        await using var c = await SftpTestClient.StartAsync(Wrap(_fs), new SftpSessionOptions { MaxWriteLength = 1000 });
         var h = await c.OpenHandle("/w", SftpOpenFlags.Write | SftpOpenFlags.Create);
         (await c.Write(h, 0, new byte[1001])).AssertStatus(SftpStatusCode.Failure, "limit");
         (await c.Write(h, 0, new byte[1000])).AssertOk();
@@ -112,7 +127,7 @@ public sealed class SftpSessionTransferTests : IAsyncLifetime
     [Fact]
     public async Task ManyRequestsWithOneSlot()
     {
-        await using var c = await SftpTestClient.StartAsync(_fs, new SftpSessionOptions { MaxConcurrentRequests = 1 });
+        await using var c = await SftpTestClient.StartAsync(Wrap(_fs), new SftpSessionOptions { MaxConcurrentRequests = 1 });
         var h = await c.OpenHandle("/one", SftpOpenFlags.Read | SftpOpenFlags.Write | SftpOpenFlags.Create);
         var content = RandomNumberGenerator.GetBytes(300_000);
         var writes = Enumerable.Range(0, 10).Select(i => c.Write(h, (ulong)(i * 30_000), content.AsMemory(i * 30_000, 30_000))).ToList();
