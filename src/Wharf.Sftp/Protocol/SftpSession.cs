@@ -24,8 +24,20 @@ public sealed partial class SftpSession
     public int ProtocolVersion { get; private set; }
 
     /// <summary>Runs the session on an SSH channel until the client closes it; returns the exit status.</summary>
-    public Task<int> RunAsync(SshChannel channel, CancellationToken cancellationToken) =>
-        RunAsync(channel.Input, channel.WriteAsync, cancellationToken);
+    public async Task<int> RunAsync(SshChannel channel, CancellationToken cancellationToken)
+    {
+        var pump = new ChannelOutputPump(channel);
+        var pumping = pump.RunAsync(cancellationToken);
+        try
+        {
+            return await RunAsync(channel.Input, pump.WriteAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            pump.Complete();
+            await pumping.ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// Runs the session over any byte stream pair: requests from <paramref name="input"/>,
