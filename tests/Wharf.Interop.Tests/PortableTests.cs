@@ -146,6 +146,65 @@ public sealed partial class PortableTests : IDisposable
     }
 
     [Fact]
+    public async Task HashCommandsMatchCoreutilsByteForByte()
+    {
+        var served = Path.Combine(_dir, "served");
+        await File.WriteAllBytesAsync(Path.Combine(served, "a.bin"), RandomNumberGenerator.GetBytes(300_001));
+        await File.WriteAllTextAsync(Path.Combine(served, "back\\slash.txt"), "escaped name");
+        Directory.CreateDirectory(Path.Combine(served, "sub"));
+        await File.WriteAllTextAsync(Path.Combine(served, "sub", "b.txt"), "b");
+        var pub = (await File.ReadAllTextAsync(TestKeys.Instance.UserKeyPath("ed25519") + ".pub")).Trim();
+        await using var w = await StartAsync("-d", served, "-u", "h", "-k", pub, "-g", "*", "-c", "*", "--listen-address", "127.0.0.1");
+        foreach (var tool in new[] { "md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum" })
+        {
+            string args = "a.bin sub/b.txt 'back\\slash.txt' missing.txt sub";
+            var ours = await OpenSsh.RunAsync(w.Port, "h", $"{tool} {args}");
+            var theirs = await ProcessRunner.RunAsync("/bin/sh", ["-c", $"cd '{served}' && {tool} {args}"]);
+            Assert.Contains("  a.bin\n", theirs.StdOut); // the comparison is not between two empty outputs
+            Assert.Contains("missing.txt: No such file or directory", theirs.StdErr);
+            Assert.Equal(theirs.StdOut, ours.StdOut);
+            Assert.Equal(theirs.StdErr.Trim(), ours.StdErr.Trim());
+            Assert.Equal(theirs.ExitCode, ours.ExitCode);
+        }
+
+        var stdin = await OpenSsh.RunAsync(w.Port, "h", "sha256sum", stdin: "from stdin"u8.ToArray());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("from stdin"u8)) + "  -\n", stdin.StdOut);
+        Assert.Equal("/\n", (await OpenSsh.RunAsync(w.Port, "h", "pwd")).StdOut);
+        Assert.Equal(0, (await OpenSsh.RunAsync(w.Port, "h", "cd /sub")).ExitCode);
+    }
+
+    [Fact]
+    public async Task OnlyEnabledCommandsRun()
+    {
+        var served = Path.Combine(_dir, "served");
+        await File.WriteAllTextAsync(Path.Combine(served, "f.txt"), "f");
+        var pub = (await File.ReadAllTextAsync(TestKeys.Instance.UserKeyPath("ed25519") + ".pub")).Trim();
+        await using var w = await StartAsync("-d", served, "-u", "h", "-k", pub, "--listen-address", "127.0.0.1");
+        Assert.Equal(0, (await OpenSsh.RunAsync(w.Port, "h", "md5sum f.txt")).ExitCode); // a default
+        var refused = await OpenSsh.RunAsync(w.Port, "h", "sha256sum f.txt");
+        Assert.Equal(127, refused.ExitCode);
+        Assert.Contains("'sha256sum' is not enabled", refused.StdErr);
+        var shell = await OpenSsh.RunAsync(w.Port, "h", "cat /etc/passwd; id");
+        Assert.Equal(127, shell.ExitCode);
+        Assert.Empty(shell.StdOut);
+    }
+
+    [Fact]
+    public async Task HashCommandsObeyPermissionsAndTheRoot()
+    {
+        var served = Path.Combine(_dir, "served");
+        var pub = (await File.ReadAllTextAsync(TestKeys.Instance.UserKeyPath("ed25519") + ".pub")).Trim();
+        await File.WriteAllTextAsync(Path.Combine(served, "f.txt"), "f");
+        await using var w = await StartAsync("-d", served, "-u", "h", "-k", pub, "-g", "list", "--listen-address", "127.0.0.1");
+        var denied = await OpenSsh.RunAsync(w.Port, "h", "md5sum f.txt");
+        Assert.Equal(1, denied.ExitCode);
+        Assert.Contains("md5sum: f.txt: Permission denied", denied.StdErr);
+        var escape = await OpenSsh.RunAsync(w.Port, "h", "md5sum ../../../../etc/passwd /etc/passwd");
+        Assert.Equal(1, escape.ExitCode);
+        Assert.DoesNotContain(Convert.ToHexStringLower(MD5.HashData(await File.ReadAllBytesAsync("/etc/passwd"))), escape.StdOut);
+    }
+
+    [Fact]
     public async Task BadDirectoryStopsWithOneLine()
     {
         var r = await ProcessRunner.RunAsync("dotnet", [WharfDll(), "portable", "-d", Path.Combine(_dir, "nope")]);

@@ -132,6 +132,14 @@ internal static class PortableCommand
             }
         }
 
+        var enabledCommands = s.SshCommands.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var unknownCommand = enabledCommands.FirstOrDefault(c => c != "*" && !Commands.SshCommands.Supported.Contains(c));
+        if (unknownCommand is not null)
+        {
+            Console.Error.WriteLine($"wharf: --ssh-commands: '{unknownCommand}' is not a supported command (supported: {string.Join(", ", Commands.SshCommands.Supported)})");
+            return 2;
+        }
+
         if (s.UserName.Length == 0)
         {
             s.UserName = "user_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
@@ -167,13 +175,14 @@ internal static class PortableCommand
         };
 
         byte[] passwordBytes = System.Text.Encoding.UTF8.GetBytes(s.Password);
+        PermissionFileSystem NewFileSystem() => new(new LocalFileSystem(new LocalFileSystemOptions
+        {
+            RootDirectory = s.Directory,
+            UploadMode = (UploadMode)s.UploadMode,
+        }), permissions);
         await using var server = new SftpServer(options)
         {
-            FileSystemFactory = _ => new PermissionFileSystem(new LocalFileSystem(new LocalFileSystemOptions
-            {
-                RootDirectory = s.Directory,
-                UploadMode = (UploadMode)s.UploadMode,
-            }), permissions),
+            FileSystemFactory = _ => NewFileSystem(),
             Authenticate = request => Task.FromResult(request switch
             {
                 _ when request.UserName != s.UserName => AuthenticationResult.Failure,
@@ -183,6 +192,7 @@ internal static class PortableCommand
                 _ => AuthenticationResult.Failure,
             }),
         };
+        server.SshServer.ExecHandler = (_, commandLine) => Commands.SshCommands.Resolve(commandLine, enabledCommands, NewFileSystem);
         try
         {
             server.Start(new IPEndPoint(ip, s.Port));
