@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+
+namespace Wharf.Server.Configuration;
+
+/// <summary>The data_provider section (SFTPGo's names).</summary>
+public sealed class DataProviderConfig
+{
+    /// <summary>sqlite (default), postgresql or memory.</summary>
+    [JsonPropertyName("driver")] public string Driver { get; set; } = "sqlite";
+
+    /// <summary>sqlite: database file (relative to the config dir); postgresql: database name; memory: optional JSON dump to load.</summary>
+    [JsonPropertyName("name")] public string Name { get; set; } = "wharf.db";
+
+    [JsonPropertyName("host")] public string Host { get; set; } = "";
+    [JsonPropertyName("port")] public int Port { get; set; } = 5432;
+    [JsonPropertyName("username")] public string Username { get; set; } = "";
+    [JsonPropertyName("password")] public string Password { get; set; } = "";
+
+    /// <summary>postgresql: 0 disable, 1 require, 2 verify-ca, 3 verify-full.</summary>
+    [JsonPropertyName("sslmode")] public int SslMode { get; set; }
+
+    /// <summary>When set, used instead of the fields above.</summary>
+    [JsonPropertyName("connection_string")] public string ConnectionString { get; set; } = "";
+
+    /// <summary>0: users are read-only (e.g. a database view).</summary>
+    [JsonPropertyName("manage_users")] public int ManageUsers { get; set; } = 1;
+
+    /// <summary>0 off, 1 track and enforce, 2 track only for users with a quota.</summary>
+    [JsonPropertyName("track_quota")] public int TrackQuota { get; set; } = 1;
+
+    /// <summary>Maximum open connections (0: driver default).</summary>
+    [JsonPropertyName("pool_size")] public int PoolSize { get; set; }
+
+    /// <summary>When set, a user without home_dir gets users_base_dir/username.</summary>
+    [JsonPropertyName("users_base_dir")] public string UsersBaseDir { get; set; } = "";
+}
