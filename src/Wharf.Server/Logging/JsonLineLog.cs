@@ -9,19 +9,21 @@ namespace Wharf.Server.Logging;
 public sealed class JsonLineLog : IDisposable
 {
     private readonly object _lock = new();
-    private readonly StreamWriter? _file;
+    private readonly RollingFileWriter? _file;
     private readonly bool _console;
 
-    /// <summary>Logs to <paramref name="path"/> (null: no file) and, if asked, to standard error.</summary>
-    public JsonLineLog(string? path, bool console)
+    /// <summary>Logs to <paramref name="path"/> (null: no file), rotated by size and age, and, if asked, to standard error.</summary>
+    public JsonLineLog(string? path, bool console, int maxSizeMb = 10, int maxBackups = 5, int maxAgeDays = 28, bool compress = false)
     {
         _console = console;
         if (!string.IsNullOrEmpty(path))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            _file = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+            _file = new RollingFileWriter(path, maxSizeMb, maxBackups, maxAgeDays, compress);
         }
     }
+
+    /// <summary>The rotating file, for tests.</summary>
+    internal RollingFileWriter? File => _file;
 
     /// <summary>Writes one entry.</summary>
     public void Write(string level, string sender, string message, IReadOnlyDictionary<string, object?>? fields = null)
