@@ -58,3 +58,49 @@ public sealed class RollingFileWriterTests : IDisposable
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", doc.RootElement.GetProperty("time").GetString());
     }
 }
+
+public sealed class AuditFileSystemTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "wharf-audit-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public async Task TransfersAndCommandsAreLoggedWithTheSeedsFields()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "root"));
+        var logPath = Path.Combine(_dir, "audit.log");
+        using (var log = new JsonLineLog(logPath, console: false))
+        {
+            var fs = new AuditFileSystem(new Wharf.Sftp.FileSystem.Local.LocalFileSystem(new() { RootDirectory = Path.Combine(_dir, "root") }), log, "alice", "c0ffee", "SFTP");
+            await using (var f = await fs.OpenFileAsync("/up.bin", Wharf.Sftp.FileSystem.SftpOpenFlags.Write | Wharf.Sftp.FileSystem.SftpOpenFlags.Create, new(), default))
+            {
+                await f.WriteAsync(0, new byte[1234], default);
+                await f.CloseAsync(default);
+            }
+
+            await using (var f = await fs.OpenFileAsync("/up.bin", Wharf.Sftp.FileSystem.SftpOpenFlags.Read, new(), default))
+            {
+                await f.ReadAsync(0, new byte[5000], default);
+                await f.CloseAsync(default);
+            }
+
+            await fs.CreateDirectoryAsync("/d", new(), default);
+            await fs.RenameAsync("/up.bin", "/d/moved.bin", false, default);
+            await fs.SetAttributesAsync("/d/moved.bin", new() { Permissions = Convert.ToUInt32("640", 8) }, true, default);
+            await Assert.ThrowsAsync<Wharf.Sftp.SftpException>(() => fs.RemoveFileAsync("/missing", default).AsTask());
+        }
+
+        var entries = File.ReadAllLines(logPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["Upload", "Download", "Mkdir", "Rename", "Chmod"], entries.Select(e => e.GetProperty("sender").GetString()));
+        Assert.Equal(1234, entries[0].GetProperty("size_bytes").GetInt64());
+        Assert.Equal(1234, entries[1].GetProperty("size_bytes").GetInt64());
+        Assert.Equal("/up.bin", entries[0].GetProperty("file_path").GetString());
+        Assert.Equal("c0ffee", entries[0].GetProperty("connection_id").GetString());
+        Assert.Equal("SFTP", entries[0].GetProperty("protocol").GetString());
+        Assert.True(entries[0].GetProperty("elapsed_ms").GetInt64() >= 0);
+        Assert.Equal("/d/moved.bin", entries[3].GetProperty("target_path").GetString());
+        Assert.Equal("0640", entries[4].GetProperty("filemode").GetString());
+        Assert.Equal(-1, entries[4].GetProperty("uid").GetInt64());
+    }
+}
