@@ -1,0 +1,29 @@
+using System.Net;
+using Wharf.Sftp.FileSystem.Local;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Server.Hosting;
+
+/// <summary>What the running service needs, resolved from the configuration (paths read, names checked).</summary>
+public sealed class ServeSettings
+{
+    public IPAddress BindAddress { get; init; } = IPAddress.Any;
+    public int BindPort { get; init; } = 2022;
+    public required IReadOnlyList<SshPrivateKey> HostKeys { get; init; }
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
+    public int MaxAuthTries { get; init; } = 6;
+    public uint Umask { get; init; } = 0x12;
+    public UploadMode UploadMode { get; init; } = UploadMode.Standard;
+    public SetStatMode SetStatMode { get; init; } = SetStatMode.Normal;
+    public string? SoftwareVersion { get; init; }
+    public string? LoginBanner { get; init; }
+    public IReadOnlyList<string> KexAlgorithms { get; init; } = [];
+    public IReadOnlyList<string> Ciphers { get; init; } = [];
+    public IReadOnlyList<string> Macs { get; init; } = [];
+    public IReadOnlySet<string> EnabledSshCommands { get; init; } = new HashSet<string>(["md5sum", "sha1sum", "cd", "pwd"]);
+    public int MaxConnections { get; init; }
+    public int MaxConnectionsPerAddress { get; init; } = 20;
+
+    /// <summary>0 off, 1 track and enforce, 2 only for users with a quota.</summary>
+    public int TrackQuota { get; init; } = 1;
+}

@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using Wharf.Server.Accounts;
+using Wharf.Server.Accounts.Passwords;
+using Wharf.Server.Commands;
+using Wharf.Server.Data;
+using Wharf.Server.Logging;
+using Wharf.Server.Storage;
+using Wharf.Sftp;
+using Wharf.Sftp.FileSystem;
+using Wharf.Sftp.FileSystem.Local;
+using Wharf.Ssh;
+using Wharf.Ssh.Authentication;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Server.Hosting;
+
+/// <summary>
+/// The `wharf serve` service: SFTP and SSH commands for the users of a data provider, each
+/// chrooted to its home directory behind the same protocol-neutral checks — permissions,
+/// quota, bandwidth — with transfer, command and failed-connection logs.
+/// </summary>
+public sealed partial class WharfService : IAsyncDisposable
+{
+    private const string UserKey = "wharf.user";
+    private const string AttemptedKey = "wharf.auth-attempted";
+    private readonly ServeSettings _settings;
+    private readonly IDataProvider _provider;
+    private readonly JsonLineLog _log;
+    private readonly ConcurrentDictionary<string, QuotaTracker> _quotas = new(StringComparer.Ordinal);
+
+    public WharfService(ServeSettings settings, IDataProvider provider, JsonLineLog log)
+    {
+        _settings = settings;
+        _provider = provider;
+        _log = log;
+        var options = new SftpServerOptions();
+        var ssh = options.Ssh;
+        ssh.HostKeys.AddRange(settings.HostKeys);
+        ssh.HostKeyAlgorithms = [.. new[] { "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256" }];
+        ssh.AuthenticationMethods = ["publickey", "password"];
+        ssh.MaxAuthAttempts = settings.MaxAuthTries > 0 ? settings.MaxAuthTries : 6;
+        ssh.IdleTimeout = settings.IdleTimeout;
+        ssh.Banner = settings.LoginBanner;
+        ssh.MaxConnections = settings.MaxConnections;
+        ssh.MaxConnectionsPerAddress = settings.MaxConnectionsPerAddress;
+        if (settings.SoftwareVersion is { Length: > 0 } v)
+        {
+            ssh.SoftwareVersion = v;
+        }
+
+        if (settings.KexAlgorithms.Count > 0)
+        {
+            ssh.KeyExchangeAlgorithms = [.. settings.KexAlgorithms];
+        }
+
+        if (settings.Ciphers.Count > 0)
+        {
+            ssh.Ciphers = [.. settings.Ciphers];
+        }
+
+        if (settings.Macs.Count > 0)
+        {
+            ssh.Macs = [.. settings.Macs];
+        }
+
+        ssh.Logger = (level, message) =>
+        {
+            if (level >= SshLogLevel.Information)
+            {
+                _log.Write(level.ToString().ToLowerInvariant(), "sshd", message);
+            }
+        };
+        Sftp = new SftpServer(options)
+        {
+            Authenticate = AuthenticateAsync,
+            FileSystemFactory = c => BuildFileSystem(c.Session, "SFTP"),
+        };
+        Sftp.SshServer.ExecHandler = (session, commandLine) =>
+        {
+            _log.Write("info", "SSHCommand", "", new Dictionary<string, object?>
+            {
+                ["username"] = session.UserName,
+                ["ssh_command"] = commandLine,
+                ["connection_id"] = session.Id,
+                ["protocol"] = "SSH",
+            });
+            return SshCommands.Resolve(commandLine, _settings.EnabledSshCommands, () => BuildFileSystem(session, "SSH"));
+        };
+        Sftp.SshServer.SessionEnded += OnSessionEnded;
+    }
+
+    /// <summary>The SFTP server (connections, events).</summary>
+    public SftpServer Sftp { get; }
+
+    /// <summary>Starts listening.</summary>
+    public void Start() => Sftp.Start(new System.Net.IPEndPoint(_settings.BindAddress, _settings.BindPort));
+
+    private async Task<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request)
+    {
+        var session = request.Session;
+        string loginType = request is PublicKeyAuthenticationRequest ? "public_key" : "password";
+        if (request is not PublicKeyAuthenticationRequest { IsQuery: true })
+        {
+            session.Items[AttemptedKey] = true;
+        }
+
+        User? user;
+        try
+        {
+            user = await _provider.GetUserAsync(request.UserName).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DataProviderException or System.Data.Common.DbException or IOException)
+        {
+            _log.Write("error", "dataprovider", $"cannot load user: {ex.Message}");
+            return AuthenticationResult.Failure;
+        }
+
+        if (user is null)
+        {
+            if (request is PasswordAuthenticationRequest unknown)
+            {
+                PasswordHasher.VerifyDummy(unknown.Password); // unknown users cost what known ones do
+            }
+
+            return Failed(request, loginType, "user not found");
+        }
+
+        int active = Sftp.Connections.Count(c => c.Session != session && c.Session.IsAuthenticated && c.UserName == user.Username);
+        if (LoginPolicy.Check(user, session.RemoteEndPoint.Address, DateTimeOffset.UtcNow, active) is { } refusal)
+        {
+            if (request is PasswordAuthenticationRequest p)
+            {
+                PasswordHasher.VerifyDummy(p.Password);
+            }
+
+            return Failed(request, loginType, refusal);
+        }
+
+        bool ok = request switch
+        {
+            PasswordAuthenticationRequest p => !string.IsNullOrEmpty(user.Password) && PasswordHasher.Verify(p.Password, user.Password),
+            PublicKeyAuthenticationRequest k => k.Certificate is null && AuthorizedKeys(user).Contains(k.Key), // no user CAs configured in serve yet
+            _ => false,
+        };
+        if (!ok)
+        {
+            return Failed(request, loginType, "invalid credentials");
+        }
+
+        if (request is PublicKeyAuthenticationRequest { IsQuery: true })
+        {
+            return AuthenticationResult.Success;
+        }
+
+        session.Items[UserKey] = user;
+        try
+        {
+            await _provider.UpdateLastLoginAsync(user.Username).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DataProviderException or System.Data.Common.DbException)
+        {
+            _log.Write("warn", "dataprovider", $"cannot record the last login of {user.Username}: {ex.Message}");
+        }
+
+        return AuthenticationResult.Success;
+    }
+
+    private static List<SshPublicKey> AuthorizedKeys(User user)
+    {
+        var keys = new List<SshPublicKey>();
+        foreach (var line in user.PublicKeys)
+        {
+            try
+            {
+                keys.Add(AuthorizedKeyEntry.Parse(line).Key);
+            }
+            catch (Exception ex) when (ex is FormatException or SshConnectionException)
+            {
+                // Validated on save; a key that no longer parses simply does not match.
+            }
+        }
+
+        return keys;
+    }
+
+    private AuthenticationResult Failed(AuthenticationRequest request, string loginType, string error)
+    {
+        if (request is not PublicKeyAuthenticationRequest { IsQuery: true })
+        {
+            LogConnectionFailed(request.Session, request.UserName, loginType, error);
+        }
+
+        return AuthenticationResult.Failure;
+    }
+
+    /// <summary>The line fail2ban matches: sender connection_failed with client_ip and login_type.</summary>
+    private void LogConnectionFailed(SshSession session, string username, string loginType, string error) =>
+        _log.Write("warn", "connection_failed", $"login failed for {username} from {session.RemoteEndPoint.Address}", new Dictionary<string, object?>
+        {
+            ["username"] = username,
+            ["client_ip"] = session.RemoteEndPoint.Address.ToString(),
+            ["login_type"] = loginType,
+            ["error"] = error,
+        });
+
+    private void OnSessionEnded(SshSession session)
+    {
+        if (!session.IsAuthenticated && !session.Items.ContainsKey(AttemptedKey))
+        {
+            LogConnectionFailed(session, "", "no_auth_tryed", session.CloseReason ?? "closed before authentication");
+        }
+    }
+
+    /// <summary>The user's storage: chrooted local directory, then quota, bandwidth, audit logs and permissions.</summary>
+    private IFileSystem BuildFileSystem(SshSession session, string protocol)
+    {
+        if (!session.Items.TryGetValue(UserKey, out var value) || value is not User user)
+        {
+            throw new SftpException(SftpStatusCode.PermissionDenied, "not authenticated");
+        }
+
+        bool root = Environment.IsPrivilegedProcess;
+        if (!Directory.Exists(user.HomeDir))
+        {
+            Directory.CreateDirectory(user.HomeDir);
+            if (root && (user.Uid > 0 || user.Gid > 0))
+            {
+                File.SetUnixFileMode(user.HomeDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                Chown(user.HomeDir, user.Uid, user.Gid);
+            }
+        }
+
+        IFileSystem fs = new LocalFileSystem(new LocalFileSystemOptions
+        {
+            RootDirectory = user.HomeDir,
+            Umask = _settings.Umask,
+            UploadMode = _settings.UploadMode,
+            SetStatMode = _settings.SetStatMode,
+            Uid = root && user.Uid > 0 ? (uint)user.Uid : null,
+            Gid = root && user.Gid > 0 ? (uint)user.Gid : null,
+        });
+        bool hasLimits = user.QuotaSize > 0 || user.QuotaFiles > 0;
+        if (_settings.TrackQuota == 1 || (_settings.TrackQuota == 2 && hasLimits))
+        {
+            fs = new QuotaFileSystem(fs, Tracker(user), _settings.UploadMode);
+        }
+
+        if (user.UploadBandwidth > 0 || user.DownloadBandwidth > 0)
+        {
+            fs = new ThrottledFileSystem(fs,
+                user.UploadBandwidth > 0 ? new BandwidthLimiter(user.UploadBandwidth) : null,
+                user.DownloadBandwidth > 0 ? new BandwidthLimiter(user.DownloadBandwidth) : null);
+        }
+
+        fs = new AuditFileSystem(fs, _log, user.Username, session.Id, protocol);
+        return new PermissionFileSystem(fs, new PermissionSet(user.Permissions.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value)));
+    }
+
+    /// <summary>One tracker per user on this node, so parallel sessions share the same count.</summary>
+    private QuotaTracker Tracker(User user)
+    {
+        var tracker = _quotas.GetOrAdd(user.Username, _ => new QuotaTracker(user.UsedQuotaSize, user.UsedQuotaFiles, user.QuotaSize, user.QuotaFiles, enforce: true)
+        {
+            Persist = (size, files) => _provider.UpdateQuotaAsync(user.Username, size, files, reset: false),
+        });
+        tracker.LimitSize = user.QuotaSize;
+        tracker.LimitFiles = user.QuotaFiles;
+        return tracker;
+    }
+
+    private static void Chown(string path, int uid, int gid)
+    {
+        if (Native.Chown(path, uid, gid) != 0)
+        {
+            throw new IOException($"chown {path} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>Stops listening and ends every session.</summary>
+    public async ValueTask DisposeAsync() => await Sftp.DisposeAsync().ConfigureAwait(false);
+
+    private static partial class Native
+    {
+        [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "chown", SetLastError = true, StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+        public static partial int Chown(string path, int uid, int gid);
+    }
+}
