@@ -11,9 +11,16 @@ public sealed class DataProviderConfig
     /// <summary>sqlite: database file (relative to the config dir); postgresql: database name; memory: optional JSON dump to load.</summary>
     [JsonPropertyName("name")] public string Name { get; set; } = "wharf.db";
 
+    /// <summary>postgresql: server host (empty: the driver's default).</summary>
     [JsonPropertyName("host")] public string Host { get; set; } = "";
+
+    /// <summary>postgresql: server port.</summary>
     [JsonPropertyName("port")] public int Port { get; set; } = 5432;
+
+    /// <summary>postgresql: user name.</summary>
     [JsonPropertyName("username")] public string Username { get; set; } = "";
+
+    /// <summary>postgresql: password.</summary>
     [JsonPropertyName("password")] public string Password { get; set; } = "";
 
     /// <summary>postgresql: 0 disable, 1 require, 2 verify-ca, 3 verify-full.</summary>
@@ -33,4 +40,7 @@ public sealed class DataProviderConfig
 
     /// <summary>When set, a user without home_dir gets users_base_dir/username.</summary>
     [JsonPropertyName("users_base_dir")] public string UsersBaseDir { get; set; } = "";
+
+    /// <summary>Command and/or URL notified when users are added, updated or deleted.</summary>
+    [JsonPropertyName("actions")] public ActionsConfig Actions { get; set; } = new();
 }
