@@ -295,7 +295,8 @@ internal static class Argon2
     {
         Span<ulong> r = scratch[..BlockWords];
         Span<ulong> z = scratch[BlockWords..];
-        for (int i = 0; i < BlockWords; i++) r[i] = x[i] ^ y[i];
+        int step = Vector<ulong>.Count;
+        for (int i = 0; i < BlockWords; i += step) (new Vector<ulong>(x[i..]) ^ new Vector<ulong>(y[i..])).CopyTo(r[i..]);
         r.CopyTo(z);
 
         ref ulong v = ref z[0];
@@ -314,11 +315,14 @@ internal static class Argon2
 
         if (xorIntoOutput)
         {
-            for (int i = 0; i < BlockWords; i++) output[i] ^= z[i] ^ r[i];
+            for (int i = 0; i < BlockWords; i += step)
+            {
+                (new Vector<ulong>(output[i..]) ^ new Vector<ulong>(z[i..]) ^ new Vector<ulong>(r[i..])).CopyTo(output[i..]);
+            }
         }
         else
         {
-            for (int i = 0; i < BlockWords; i++) output[i] = z[i] ^ r[i];
+            for (int i = 0; i < BlockWords; i += step) (new Vector<ulong>(z[i..]) ^ new Vector<ulong>(r[i..])).CopyTo(output[i..]);
         }
     }
 
@@ -326,14 +330,11 @@ internal static class Argon2
     private static void Permute(ref ulong v, int i0, int i1, int i2, int i3, int i4, int i5, int i6, int i7,
         int i8, int i9, int i10, int i11, int i12, int i13, int i14, int i15)
     {
-        ref ulong v0 = ref Unsafe.Add(ref v, i0); ref ulong v1 = ref Unsafe.Add(ref v, i1);
-        ref ulong v2 = ref Unsafe.Add(ref v, i2); ref ulong v3 = ref Unsafe.Add(ref v, i3);
-        ref ulong v4 = ref Unsafe.Add(ref v, i4); ref ulong v5 = ref Unsafe.Add(ref v, i5);
-        ref ulong v6 = ref Unsafe.Add(ref v, i6); ref ulong v7 = ref Unsafe.Add(ref v, i7);
-        ref ulong v8 = ref Unsafe.Add(ref v, i8); ref ulong v9 = ref Unsafe.Add(ref v, i9);
-        ref ulong v10 = ref Unsafe.Add(ref v, i10); ref ulong v11 = ref Unsafe.Add(ref v, i11);
-        ref ulong v12 = ref Unsafe.Add(ref v, i12); ref ulong v13 = ref Unsafe.Add(ref v, i13);
-        ref ulong v14 = ref Unsafe.Add(ref v, i14); ref ulong v15 = ref Unsafe.Add(ref v, i15);
+        // Work on locals the JIT can keep in registers, then store back.
+        ulong v0 = Unsafe.Add(ref v, i0), v1 = Unsafe.Add(ref v, i1), v2 = Unsafe.Add(ref v, i2), v3 = Unsafe.Add(ref v, i3);
+        ulong v4 = Unsafe.Add(ref v, i4), v5 = Unsafe.Add(ref v, i5), v6 = Unsafe.Add(ref v, i6), v7 = Unsafe.Add(ref v, i7);
+        ulong v8 = Unsafe.Add(ref v, i8), v9 = Unsafe.Add(ref v, i9), v10 = Unsafe.Add(ref v, i10), v11 = Unsafe.Add(ref v, i11);
+        ulong v12 = Unsafe.Add(ref v, i12), v13 = Unsafe.Add(ref v, i13), v14 = Unsafe.Add(ref v, i14), v15 = Unsafe.Add(ref v, i15);
 
         // The sixteen words as a 4x4 matrix: columns, then diagonals (as in Blake2b's round without the message).
         GB(ref v0, ref v4, ref v8, ref v12);
@@ -344,6 +345,11 @@ internal static class Argon2
         GB(ref v1, ref v6, ref v11, ref v12);
         GB(ref v2, ref v7, ref v8, ref v13);
         GB(ref v3, ref v4, ref v9, ref v14);
+
+        Unsafe.Add(ref v, i0) = v0; Unsafe.Add(ref v, i1) = v1; Unsafe.Add(ref v, i2) = v2; Unsafe.Add(ref v, i3) = v3;
+        Unsafe.Add(ref v, i4) = v4; Unsafe.Add(ref v, i5) = v5; Unsafe.Add(ref v, i6) = v6; Unsafe.Add(ref v, i7) = v7;
+        Unsafe.Add(ref v, i8) = v8; Unsafe.Add(ref v, i9) = v9; Unsafe.Add(ref v, i10) = v10; Unsafe.Add(ref v, i11) = v11;
+        Unsafe.Add(ref v, i12) = v12; Unsafe.Add(ref v, i13) = v13; Unsafe.Add(ref v, i14) = v14; Unsafe.Add(ref v, i15) = v15;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -21,7 +21,7 @@ internal static class Md5Crypt
         if (dollar < 0 || dollar - Magic.Length > MaxSalt) return false;
         salt = stored[Magic.Length..dollar];
         hash = stored[(dollar + 1)..];
-        return hash.Length == 22 && CryptBase64.IsAlphabet(hash) && !salt.Contains(':') && !salt.Contains('\n');
+        return hash.Length == 22 && CryptBase64.IsAlphabet(hash);
     }
 
     /// <summary>The full <c>$1$salt$hash</c> string; the salt is cut at 8 characters or the first '$'.</summary>
