@@ -1,0 +1,322 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Wharf.Interop.Tests;
+
+/// <summary>
+/// The real `wharf serve` on a temporary config dir (SQLite, generated host keys), users created
+/// with `wharf user add`, driven by OpenSSH sftp/ssh and paramiko.
+/// </summary>
+public sealed partial class ServeFixture : IAsyncLifetime
+{
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "wharf-serve-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public string ConfigDir => Path.Combine(Dir, "config");
+
+    public string Homes => Path.Combine(Dir, "homes");
+
+    public int Port { get; private set; }
+
+    public Process Process { get; private set; } = null!;
+
+    public static string WharfDll()
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Wharf.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir!.FullName, "src", "Wharf.Server", "bin", configuration, "net10.0", "wharf.dll");
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(ConfigDir);
+        Directory.CreateDirectory(Homes);
+        await File.WriteAllTextAsync(Path.Combine(ConfigDir, "banner.txt"), "Welcome to the Wharf test server\n");
+        await File.WriteAllTextAsync(Path.Combine(ConfigDir, "wharf.yaml"), $"""
+            sftpd:
+              bind_port: 2022
+              bind_address: 127.0.0.1
+              login_banner_file: banner.txt
+              enabled_ssh_commands: ["*"]
+            data_provider:
+              driver: sqlite
+              name: wharf.db
+              track_quota: 1
+            """);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { WharfDll(), "serve", "--config-dir", ConfigDir, "--log-file-path", "wharf.log" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["WHARF_SFTPD__BIND_PORT"] = "0"; // the environment overrides the file
+        Process = Process.Start(psi)!;
+        var line = await Process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var m = line is null ? Match.Empty : PortRegex().Match(line);
+        if (!m.Success)
+        {
+            throw new InvalidOperationException($"wharf serve did not start: {line} {await Process.StandardError.ReadToEndAsync()}");
+        }
+
+        Port = int.Parse(m.Groups[1].Value);
+    }
+
+    [GeneratedRegex(@"SFTP on [^\s]*:(\d+)")]
+    private static partial Regex PortRegex();
+
+    /// <summary>Runs `wharf user ...` against this fixture's config dir.</summary>
+    public Task<ProcessRunner.Result> UserAsync(params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", [WharfDll(), "user", .. args, "--config-dir", ConfigDir]);
+
+    /// <summary>Adds a user with a home under <see cref="Homes"/> and the given extra options.</summary>
+    public async Task<string> AddUserAsync(string name, params string[] extra)
+    {
+        var home = Path.Combine(Homes, name);
+        var r = await UserAsync(["add", "--username", name, "--home-dir", home, .. extra]);
+        Assert.True(r.ExitCode == 0, $"user add failed: {r.StdOut} {r.StdErr}");
+        return home;
+    }
+
+    public string Log => File.Exists(Path.Combine(ConfigDir, "wharf.log")) ? File.ReadAllText(Path.Combine(ConfigDir, "wharf.log")) : "";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+        }
+
+        Directory.Delete(Dir, true);
+    }
+}
+
+public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
+{
+    private static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+    private static string Script => Path.Combine(AppContext.BaseDirectory, "scripts", "paramiko_sftp.py");
+
+    private static string Pub(string type = "ed25519") => File.ReadAllText(TestKeys.Instance.UserKeyPath(type) + ".pub").Trim();
+
+    private Task<ProcessRunner.Result> ParamikoAsync(string user, string password, string mode, params string[] args) =>
+        ProcessRunner.RunAsync(Python, [Script, f.Port.ToString(), user, password, mode, .. args], timeout: TimeSpan.FromMinutes(3));
+
+    private string Local(string name)
+    {
+        var d = Path.Combine(f.Dir, "local-" + name);
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    [Fact]
+    public void EmbeddedDefaultsCreateTheDatabaseAndHostKeysPrivately()
+    {
+        foreach (var file in new[] { "wharf.db", "ssh_host_ed25519_key", "ssh_host_rsa_key" })
+        {
+            var path = Path.Combine(f.ConfigDir, file);
+            Assert.True(File.Exists(path), file);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path) & ~(UnixFileMode.GroupRead | UnixFileMode.OtherRead) & (UnixFileMode)0x1FF);
+        }
+
+        Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(Path.Combine(f.ConfigDir, "ssh_host_ed25519_key")) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead));
+    }
+
+    [Fact]
+    public async Task PasswordAndKeyLoginsAreChrootedToTheHome()
+    {
+        var home = await f.AddUserAsync("alice", "--password", "alice-pw", "--public-key", Pub());
+        var r = await ParamikoAsync("alice", "alice-pw", "roundtrip", "1000", "70000");
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal(70000, new FileInfo(Path.Combine(home, "rt-70000.bin")).Length);
+
+        var local = Local("alice");
+        await File.WriteAllBytesAsync(Path.Combine(local, "k.bin"), RandomNumberGenerator.GetBytes(5000));
+        var o = await OpenSsh.SftpBatchAsync(f.Port, "alice", ["put k.bin", "ls -1 /", "-get ../../config/wharf.db stolen.db"], workingDirectory: local);
+        Assert.True(o.ExitCode == 0, o.StdErr);
+        Assert.True(File.Exists(Path.Combine(home, "k.bin")));
+        Assert.False(File.Exists(Path.Combine(local, "stolen.db")));
+    }
+
+    [Fact]
+    public async Task PermissionsPerDirectoryMostSpecificWins()
+    {
+        var home = await f.AddUserAsync("perm", "--public-key", Pub(), "--permissions", "/:list,download", "--permissions", "/in:list,upload,create_dirs");
+        Directory.CreateDirectory(Path.Combine(home, "in"));
+        await File.WriteAllTextAsync(Path.Combine(home, "readme.txt"), "hello");
+        await File.WriteAllTextAsync(Path.Combine(home, "in", "secret.txt"), "no download here");
+        var local = Local("perm");
+        await File.WriteAllTextAsync(Path.Combine(local, "up.txt"), "up");
+        var r = await OpenSsh.SftpBatchAsync(f.Port, "perm",
+            ["get readme.txt", "put up.txt in/up.txt", "mkdir in/sub", "-put up.txt up-root.txt", "-get in/secret.txt", "-rm readme.txt", "-rename readme.txt x.txt", "-mkdir newdir"],
+            workingDirectory: local);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal("hello", await File.ReadAllTextAsync(Path.Combine(local, "readme.txt")));
+        Assert.True(File.Exists(Path.Combine(home, "in", "up.txt")));
+        Assert.True(Directory.Exists(Path.Combine(home, "in", "sub")));
+        Assert.False(File.Exists(Path.Combine(home, "up-root.txt")));
+        Assert.False(File.Exists(Path.Combine(local, "secret.txt")));
+        Assert.True(File.Exists(Path.Combine(home, "readme.txt")));
+        Assert.False(Directory.Exists(Path.Combine(home, "newdir")));
+    }
+
+    [Fact]
+    public async Task QuotaExceededMidUploadFailsThatFileOnly()
+    {
+        var home = await f.AddUserAsync("quota", "--public-key", Pub(), "--quota-size", "1048576");
+        var local = Local("quota");
+        var first = RandomNumberGenerator.GetBytes(600_000);
+        await File.WriteAllBytesAsync(Path.Combine(local, "a.bin"), first);
+        await File.WriteAllBytesAsync(Path.Combine(local, "b.bin"), RandomNumberGenerator.GetBytes(600_000));
+        var r = await OpenSsh.SftpBatchAsync(f.Port, "quota", ["put a.bin", "put b.bin"], workingDirectory: local);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Equal(first, await File.ReadAllBytesAsync(Path.Combine(home, "a.bin")));
+        Assert.True(!File.Exists(Path.Combine(home, "b.bin")) || new FileInfo(Path.Combine(home, "b.bin")).Length < 600_000);
+        var show = await f.UserAsync("show", "--username", "quota");
+        using var doc = JsonDocument.Parse(show.StdOut);
+        Assert.InRange(doc.RootElement.GetProperty("used_quota_size").GetInt64(), 600_000, 1_048_576);
+    }
+
+    [Fact]
+    public async Task DownloadBandwidthIsThrottled()
+    {
+        var home = await f.AddUserAsync("slow", "--public-key", Pub(), "--download-bandwidth", "512");
+        await File.WriteAllBytesAsync(Path.Combine(home, "two.bin"), RandomNumberGenerator.GetBytes(2 * 1024 * 1024));
+        var sw = Stopwatch.StartNew();
+        var r = await OpenSsh.SftpBatchAsync(f.Port, "slow", ["get two.bin"], workingDirectory: Local("slow"));
+        sw.Stop();
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.InRange(sw.Elapsed.TotalSeconds, 3.0, 12.0); // 2 MiB at 512 KiB/s is 4 s
+    }
+
+    [Fact]
+    public async Task DeniedAddressInactiveAndExpiredAccountsCannotLogIn()
+    {
+        await f.AddUserAsync("denied", "--password", "pw", "--denied-ip", "127.0.0.0/8");
+        await f.AddUserAsync("inactive", "--password", "pw", "--status", "0");
+        await f.AddUserAsync("expired", "--password", "pw", "--expiration-date", (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000).ToString());
+        await f.AddUserAsync("allowed", "--password", "pw", "--allowed-ip", "127.0.0.0/8", "--expiration-date", (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000).ToString());
+        foreach (var user in new[] { "denied", "inactive", "expired" })
+        {
+            var r = await ParamikoAsync(user, "pw", "listing", ".", "0");
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Contains("Authentication failed", r.StdErr);
+        }
+
+        var ok = await ParamikoAsync("allowed", "pw", "listing", ".", "0");
+        Assert.True(ok.ExitCode == 0, ok.StdOut + ok.StdErr);
+        Assert.Contains("\"sender\":\"connection_failed\"", f.Log);
+        Assert.Contains("\"client_ip\":\"127.0.0.1\"", f.Log);
+    }
+
+    [Fact]
+    public async Task MaxSessionsIsEnforced()
+    {
+        await f.AddUserAsync("once", "--public-key", Pub(), "--max-sessions", "1");
+        var psi = new ProcessStartInfo("sftp") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-F", "/dev/null", "-P", f.Port.ToString(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", TestKeys.Instance.UserKeyPath("ed25519"), "once@127.0.0.1" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var first = Process.Start(psi)!;
+        await first.StandardInput.WriteLineAsync("pwd");
+        await first.StandardInput.FlushAsync();
+        var line = await first.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)); // the session is up
+        Assert.NotNull(line);
+        var second = await OpenSsh.SftpBatchAsync(f.Port, "once", ["pwd"]);
+        Assert.NotEqual(0, second.ExitCode);
+        first.Kill();
+        await first.WaitForExitAsync();
+        await Task.Delay(500);
+        var third = await OpenSsh.SftpBatchAsync(f.Port, "once", ["pwd"]);
+        Assert.True(third.ExitCode == 0, third.StdErr);
+    }
+
+    [Fact]
+    public async Task EveryPasswordHashFormatLogsIn()
+    {
+        var mkpasswd = async (string method) => (await ProcessRunner.RunAsync("mkpasswd", ["-m", method, "-S", "saltsalt", "hashpw"])).StdOut.Trim();
+        var formats = new Dictionary<string, string>
+        {
+            ["sha512crypt"] = await mkpasswd("sha-512"),
+            ["sha256crypt"] = await mkpasswd("sha-256"),
+            ["md5crypt"] = (await ProcessRunner.RunAsync("openssl", ["passwd", "-1", "-salt", "abcdefgh", "hashpw"])).StdOut.Trim(),
+            ["bcrypt"] = (await ProcessRunner.RunAsync("htpasswd", ["-nbB", "-C", "5", "u", "hashpw"])).StdOut.Trim().Split(':', 2)[1],
+            ["argon2id"] = (await ProcessRunner.RunAsync("/bin/sh", ["-c", "printf hashpw | argon2 somesaltvalue -id -t 2 -m 12 -p 1 -e"])).StdOut.Trim(),
+        };
+        int i = 0;
+        foreach (var (format, hash) in formats)
+        {
+            Assert.StartsWith("$", hash);
+            string name = $"hash{i++}";
+            await f.AddUserAsync(name, "--password", hash);
+            var r = await ParamikoAsync(name, "hashpw", "listing", ".", "0");
+            Assert.True(r.ExitCode == 0, $"{format}: {r.StdOut} {r.StdErr}");
+            var wrong = await ParamikoAsync(name, "not-it", "listing", ".", "0");
+            Assert.NotEqual(0, wrong.ExitCode);
+        }
+
+        // The seed's pbkdf2 example, for the word "password".
+        await f.AddUserAsync("pbkdf2", "--password", "$pbkdf2-sha256$150000$E86a9YMX3zC7$R5J62hsSq+pYw00hLLPKBbcGXmq7fj5+/M0IFoYtZbo=");
+        var p = await ParamikoAsync("pbkdf2", "password", "listing", ".", "0");
+        Assert.True(p.ExitCode == 0, p.StdOut + p.StdErr);
+    }
+
+    [Fact]
+    public async Task NewPasswordsAreStoredAsArgon2id()
+    {
+        await f.AddUserAsync("plain", "--password", "plain-pw");
+        var show = await f.UserAsync("show", "--username", "plain");
+        Assert.DoesNotContain("plain-pw", show.StdOut);
+        var db = await ProcessRunner.RunAsync("/bin/sh", ["-c", $"strings '{Path.Combine(f.ConfigDir, "wharf.db")}' | grep -c '\\$argon2id\\$v=19' || true"]);
+        Assert.NotEqual("0", db.StdOut.Trim());
+        var r = await ParamikoAsync("plain", "plain-pw", "listing", ".", "0");
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+    }
+
+    [Fact]
+    public async Task SshCommandsRunInTheHome()
+    {
+        var home = await f.AddUserAsync("cmd", "--public-key", Pub());
+        Directory.CreateDirectory(home);
+        await File.WriteAllTextAsync(Path.Combine(home, "f.txt"), "content");
+        var r = await OpenSsh.RunAsync(f.Port, "cmd", "sha256sum f.txt");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData("content"u8))}  f.txt\n", r.StdOut);
+    }
+}
+
+public sealed class ServeConfigurationErrorTests
+{
+    [Theory]
+    [InlineData("data_provider:\n  driver: mongodb\n", "data_provider.driver")]
+    [InlineData("sftpd:\n  bind_port: 70000\n", "sftpd.bind_port")]
+    [InlineData("sftpd:\n  ciphers: [rot13]\n", "sftpd.ciphers")]
+    [InlineData("sftpd:\n  keys:\n    - private_key: missing_key\n", "sftpd.keys")]
+    [InlineData("sftpd: [unbalanced\n", "wharf.yaml")]
+    public async Task BadConfigurationStopsWithOneLineNamingTheOption(string yaml, string option)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "wharf-badcfg-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "wharf.yaml"), yaml);
+            var r = await ProcessRunner.RunAsync("dotnet", [ServeFixture.WharfDll(), "serve", "--config-dir", dir], timeout: TimeSpan.FromSeconds(60));
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Single(r.StdErr.Trim().Split('\n'));
+            Assert.Contains(option, r.StdErr);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
