@@ -1,0 +1,140 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Wharf.Server.Accounts;
+using Wharf.Server.Configuration;
+
+namespace Wharf.Server.Data;
+
+/// <summary>
+/// A backup: SFTPGo's dump shape (<c>{"users": [...]}</c>; other sections such as folders or
+/// admins are ignored when read). Passwords are kept hashed.
+/// </summary>
+public sealed class DataDump
+{
+    /// <summary>The users, with SFTPGo's property names.</summary>
+    [JsonPropertyName("users")] public List<User> Users { get; set; } = [];
+
+    /// <summary>Reads a dump from JSON text.</summary>
+    /// <exception cref="DataProviderException">Validation (field users) for malformed JSON.</exception>
+    public static DataDump Parse(string json)
+    {
+        try
+        {
+            var dump = JsonSerializer.Deserialize<DataDump>(json, DataJson.Compact) ?? new DataDump();
+            dump.Users ??= [];
+            return dump;
+        }
+        catch (JsonException ex)
+        {
+            throw new DataProviderException(DataProviderError.Validation, $"invalid dump: {ex.Message}", "users", ex);
+        }
+    }
+
+    /// <summary>Reads a dump file.</summary>
+    public static async Task<DataDump> LoadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DataProviderException(DataProviderError.NotFound, $"cannot read dump '{path}': {ex.Message}", null, ex);
+        }
+
+        return Parse(text);
+    }
+
+    /// <summary>The dump as indented JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, DataJson.Indented);
+
+    /// <summary>Every user of <paramref name="provider"/>, in username order.</summary>
+    public static async Task<DataDump> DumpAsync(IDataProvider provider, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        const int Page = 500;
+        var dump = new DataDump();
+        for (int offset = 0; ; offset += Page)
+        {
+            var page = await provider.ListUsersAsync(offset, Page, false, cancellationToken).ConfigureAwait(false);
+            dump.Users.AddRange(page);
+            if (page.Count < Page)
+            {
+                return dump;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restores the users of <paramref name="dump"/> into <paramref name="provider"/>. Every user is
+    /// validated (with <paramref name="config"/>, default settings when null) before anything is
+    /// written; passwords are hashed with <paramref name="passwordHasher"/> unless already hashed.
+    /// New users keep the dump's used quota and last login; updated users keep theirs.
+    /// </summary>
+    /// <exception cref="DataProviderException">Validation for a bad or duplicated user, naming the field.</exception>
+    public static async Task<RestoreResult> RestoreAsync(IDataProvider provider, DataDump dump, RestoreMode mode,
+        DataProviderConfig? config = null, Func<string, string>? passwordHasher = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(dump);
+        var service = new UserService(provider, config ?? new DataProviderConfig(), passwordHasher);
+        service.EnsureManaged();
+        var users = new List<User>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var original in dump.Users ?? [])
+        {
+            if (original is null)
+            {
+                continue;
+            }
+
+            var user = DataJson.Clone(original);
+            try
+            {
+                service.Prepare(user);
+            }
+            catch (DataProviderException ex) when (ex.Error == DataProviderError.Validation)
+            {
+                throw new DataProviderException(DataProviderError.Validation, $"user '{original.Username}': {ex.Message}", ex.Field, ex);
+            }
+
+            if (!seen.Add(user.Username))
+            {
+                throw new DataProviderException(DataProviderError.Validation, $"username: '{user.Username}' appears twice in the dump", "username");
+            }
+
+            users.Add(user);
+        }
+
+        int added = 0, updated = 0, skipped = 0;
+        foreach (var user in users)
+        {
+            var existing = await provider.GetUserAsync(user.Username, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
+            {
+                try
+                {
+                    await provider.AddUserAsync(user, cancellationToken).ConfigureAwait(false);
+                    added++;
+                    continue;
+                }
+                catch (DataProviderException ex) when (ex.Error == DataProviderError.Conflict)
+                {
+                    // Added meanwhile by someone else: treat as existing.
+                }
+            }
+
+            if (mode == RestoreMode.AddOnly)
+            {
+                skipped++;
+                continue;
+            }
+
+            await provider.UpdateUserAsync(user, cancellationToken).ConfigureAwait(false);
+            updated++;
+        }
+
+        return new RestoreResult(added, updated, skipped);
+    }
+}

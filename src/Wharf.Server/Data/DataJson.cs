@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Wharf.Server.Accounts;
+
+namespace Wharf.Server.Data;
+
+/// <summary>JSON settings shared by the providers (list/map columns), dumps and the CLI.</summary>
+internal static class DataJson
+{
+    public static JsonSerializerOptions Compact { get; } = new();
+
+    public static JsonSerializerOptions Indented { get; } = new() { WriteIndented = true };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Compact);
+
+    public static T DeserializeColumn<T>(string? text, string column)
+        where T : new()
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return new T();
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, Compact) ?? new T();
+        }
+        catch (JsonException ex)
+        {
+            throw new DataProviderException(DataProviderError.Unavailable, $"column {column} holds invalid JSON: {ex.Message}", column, ex);
+        }
+    }
+
+    /// <summary>A deep copy, so callers never share state with a provider.</summary>
+    public static User Clone(User user) =>
+        JsonSerializer.Deserialize<User>(JsonSerializer.SerializeToUtf8Bytes(user, Compact), Compact)!;
+}
