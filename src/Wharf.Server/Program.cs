@@ -3,6 +3,7 @@ using Wharf.Server.Cli;
 
 var root = new RootCommand("Wharf: a fast, secure SFTP server")
 {
+    ServeCommand.Create(),
     PortableCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -31,7 +31,7 @@ public sealed class JsonLineLog : IDisposable
         var entry = new Dictionary<string, object?>
         {
             ["level"] = level,
-            ["time"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture),
+            ["time"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
             ["sender"] = sender,
             ["message"] = message,
         };

@@ -1,0 +1,155 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Wharf.Server.Configuration;
+using Wharf.Server.Data;
+using Wharf.Server.Hosting;
+using Wharf.Server.Logging;
+using Wharf.Sftp.FileSystem.Local;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Server.Cli;
+
+/// <summary>
+/// <c>wharf serve</c>: the full server on a configuration (SFTPGo's flags; each also from a
+/// WHARF_* environment variable). With no configuration at all it starts on embedded defaults:
+/// a SQLite database and generated host keys in the config dir, SFTP on port 2022.
+/// </summary>
+internal static class ServeCommand
+{
+    private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+
+    private static int EnvInt(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
+
+    private static bool EnvBool(string name, bool fallback) => Environment.GetEnvironmentVariable(name)?.ToLowerInvariant() switch
+    {
+        "1" or "true" => true,
+        "0" or "false" => false,
+        _ => fallback,
+    };
+
+    public static Command Create()
+    {
+        var configDir = new Option<string>("--config-dir", "-c") { Description = "Location of the config dir (base for relative paths). Env: WHARF_CONFIG_DIR", DefaultValueFactory = _ => Env("WHARF_CONFIG_DIR", ".") };
+        var configFile = new Option<string>("--config-file", "-f") { Description = "Name of the configuration file in the config dir, without extension (JSON, YAML and .env are found). Env: WHARF_CONFIG_FILE", DefaultValueFactory = _ => Env("WHARF_CONFIG_FILE", "wharf") };
+        var logFile = new Option<string>("--log-file-path", "-l") { Description = "Log file; empty logs to standard error. Env: WHARF_LOG_FILE_PATH", DefaultValueFactory = _ => Env("WHARF_LOG_FILE_PATH", "wharf.log") };
+        var logMaxSize = new Option<int>("--log-max-size", "-s") { Description = "MB before the log rotates. Env: WHARF_LOG_MAX_SIZE", DefaultValueFactory = _ => EnvInt("WHARF_LOG_MAX_SIZE", 10) };
+        var logMaxBackups = new Option<int>("--log-max-backups", "-b") { Description = "Old log files kept. Env: WHARF_LOG_MAX_BACKUPS", DefaultValueFactory = _ => EnvInt("WHARF_LOG_MAX_BACKUPS", 5) };
+        var logMaxAge = new Option<int>("--log-max-age", "-a") { Description = "Days old log files are kept. Env: WHARF_LOG_MAX_AGE", DefaultValueFactory = _ => EnvInt("WHARF_LOG_MAX_AGE", 28) };
+        var logCompress = new Option<bool>("--log-compress", "-z") { Description = "gzip rotated logs. Env: WHARF_LOG_COMPRESS", DefaultValueFactory = _ => EnvBool("WHARF_LOG_COMPRESS", false) };
+        var logVerbose = new Option<bool>("--log-verbose", "-v") { Description = "Verbose logs. Env: WHARF_LOG_VERBOSE", DefaultValueFactory = _ => EnvBool("WHARF_LOG_VERBOSE", true) };
+        var command = new Command("serve", "Start the SFTP server") { configDir, configFile, logFile, logMaxSize, logMaxBackups, logMaxAge, logCompress, logVerbose };
+        command.SetAction((parse, ct) => RunAsync(
+            Path.GetFullPath(parse.GetValue(configDir)!), parse.GetValue(configFile)!, parse.GetValue(logFile)!,
+            parse.GetValue(logMaxSize), parse.GetValue(logMaxBackups), parse.GetValue(logMaxAge), parse.GetValue(logCompress), parse.GetValue(logVerbose), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string configDir, string configFile, string logFile, int maxSize, int maxBackups, int maxAge, bool compress, bool verbose, CancellationToken ct)
+    {
+        WharfConfig config;
+        try
+        {
+            Directory.CreateDirectory(configDir);
+            config = ConfigurationLoader.Load(configDir, configFile);
+        }
+        catch (ConfigurationException ex)
+        {
+            Console.Error.WriteLine($"wharf: {ex.Message}");
+            return 2;
+        }
+
+        string? logPath = logFile.Length == 0 ? null : Path.Combine(configDir, logFile);
+        using var log = new JsonLineLog(logPath, console: logPath is null, maxSize, maxBackups, maxAge, compress);
+        var sftpd = config.Sftpd;
+        List<SshPrivateKey> hostKeys;
+        try
+        {
+            hostKeys = sftpd.Keys.Count == 0
+                ? HostKeyStore.LoadOrCreate(configDir)
+                : [.. sftpd.Keys.Select(k => SshPrivateKey.Load(config.ResolvePath(k.PrivateKey)))];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException or Wharf.Ssh.SshConnectionException)
+        {
+            Console.Error.WriteLine($"wharf: sftpd.keys: {ex.Message}");
+            return 2;
+        }
+
+        string? loginBanner = null;
+        if (sftpd.LoginBannerFile.Length > 0)
+        {
+            try
+            {
+                loginBanner = await File.ReadAllTextAsync(config.ResolvePath(sftpd.LoginBannerFile), ct).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                Console.Error.WriteLine($"wharf: sftpd.login_banner_file: {ex.Message}");
+                return 2;
+            }
+        }
+
+        IDataProvider provider;
+        try
+        {
+            provider = DataProviderFactory.Create(config.DataProvider, configDir);
+            await provider.InitializeAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DataProviderException or System.Data.Common.DbException or IOException or ArgumentException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"wharf: data_provider: {ex.Message}");
+            return 1;
+        }
+
+        await using var providerScope = provider;
+        var settings = new ServeSettings
+        {
+            BindAddress = sftpd.BindAddress.Length == 0 ? IPAddress.Any : IPAddress.Parse(sftpd.BindAddress),
+            BindPort = sftpd.BindPort,
+            HostKeys = hostKeys,
+            IdleTimeout = TimeSpan.FromMinutes(sftpd.IdleTimeout),
+            MaxAuthTries = sftpd.MaxAuthTries,
+            Umask = sftpd.UmaskValue,
+            UploadMode = (UploadMode)sftpd.UploadMode,
+            SetStatMode = (SetStatMode)sftpd.SetstatMode,
+            SoftwareVersion = sftpd.Banner,
+            LoginBanner = loginBanner,
+            KexAlgorithms = sftpd.KexAlgorithms,
+            Ciphers = sftpd.Ciphers,
+            Macs = sftpd.Macs,
+            EnabledSshCommands = sftpd.EnabledSshCommands.ToHashSet(),
+            MaxConnections = sftpd.MaxConnections,
+            MaxConnectionsPerAddress = sftpd.MaxConnectionsPerIp,
+            TrackQuota = config.DataProvider.TrackQuota,
+        };
+        await using var service = new WharfService(settings, provider, log);
+        try
+        {
+            service.Start();
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ArgumentException)
+        {
+            Console.Error.WriteLine($"wharf: sftpd.bind_port: cannot listen on {settings.BindAddress}:{settings.BindPort}: {ex.Message}");
+            return 1;
+        }
+
+        log.Write("info", "service", $"wharf serve started: SFTP on {service.Sftp.LocalEndPoint}, data provider {provider.Driver}, config dir {configDir}");
+        Console.WriteLine($"wharf serve: SFTP on {service.Sftp.LocalEndPoint} (data provider {provider.Driver}, config dir {configDir})");
+        Console.Out.Flush();
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.TrySetResult();
+        });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
+        {
+            c.Cancel = true;
+            stop.TrySetResult();
+        });
+        using var reg = ct.Register(() => stop.TrySetResult());
+        await stop.Task.ConfigureAwait(false);
+        log.Write("info", "service", "wharf serve stopping");
+        return 0;
+    }
+}
