@@ -187,6 +187,7 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     public async Task DownloadBandwidthIsThrottled()
     {
         var home = await f.AddUserAsync("slow", "--public-key", Pub(), "--download-bandwidth", "512");
+        Directory.CreateDirectory(home);
         await File.WriteAllBytesAsync(Path.Combine(home, "two.bin"), RandomNumberGenerator.GetBytes(2 * 1024 * 1024));
         var sw = Stopwatch.StartNew();
         var r = await OpenSsh.SftpBatchAsync(f.Port, "slow", ["get two.bin"], workingDirectory: Local("slow"));
@@ -276,7 +277,8 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
         await f.AddUserAsync("plain", "--password", "plain-pw");
         var show = await f.UserAsync("show", "--username", "plain");
         Assert.DoesNotContain("plain-pw", show.StdOut);
-        var db = await ProcessRunner.RunAsync("/bin/sh", ["-c", $"strings '{Path.Combine(f.ConfigDir, "wharf.db")}' | grep -c '\\$argon2id\\$v=19' || true"]);
+        // The row may still sit in SQLite's write-ahead log: look at both files.
+        var db = await ProcessRunner.RunAsync("/bin/sh", ["-c", $"cat '{Path.Combine(f.ConfigDir, "wharf.db")}'* | strings | grep -c 'argon2id.v=19' || true"]);
         Assert.NotEqual("0", db.StdOut.Trim());
         var r = await ParamikoAsync("plain", "plain-pw", "listing", ".", "0");
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
