@@ -51,6 +51,28 @@ public static class OpenSsh
         return ProcessRunner.RunAsync("ssh", args, stdin, env, timeout ?? TimeSpan.FromSeconds(90), stdinFile);
     }
 
+    /// <summary>Runs OpenSSH's sftp with password login (askpass), commands on standard input.</summary>
+    public static Task<ProcessRunner.Result> SftpWithPasswordAsync(int port, string user, string password, IEnumerable<string> commands, string workingDirectory)
+    {
+        var args = new List<string>
+        {
+            "-c", "cd \"$0\" && exec sftp \"$@\"", workingDirectory,
+            "-F", "/dev/null", "-P", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", user + "@127.0.0.1",
+        };
+        var env = new Dictionary<string, string>
+        {
+            ["SSH_AUTH_SOCK"] = "",
+            ["SSH_ASKPASS"] = TestKeys.Instance.AskPass,
+            ["SSH_ASKPASS_REQUIRE"] = "force",
+            ["DISPLAY"] = ":0",
+            ["WHARF_TEST_PASSWORD"] = password,
+        };
+        var stdin = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', commands) + "\n");
+        return ProcessRunner.RunAsync("/bin/sh", args, stdin, env, TimeSpan.FromSeconds(120));
+    }
+
     /// <summary>Runs OpenSSH's sftp in batch mode (-b) with public key login; each line a command.</summary>
     public static async Task<ProcessRunner.Result> SftpBatchAsync(int port, string user, IEnumerable<string> commands,
         IEnumerable<string>? options = null, string? identity = null, string? workingDirectory = null, TimeSpan? timeout = null)

@@ -13,18 +13,7 @@ public sealed partial class PortableTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    /// <summary>src/Wharf.Server's build output in the same configuration as this test assembly.</summary>
-    private static string WharfDll()
-    {
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Wharf.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir!.FullName, "src", "Wharf.Server", "bin", configuration, "net10.0", "wharf.dll");
-    }
+    private static string WharfDll() => ServeFixture.WharfDll();
 
     private sealed class Running(Process process, int port, string output) : IAsyncDisposable
     {

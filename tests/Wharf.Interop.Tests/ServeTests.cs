@@ -21,16 +21,22 @@ public sealed partial class ServeFixture : IAsyncLifetime
 
     public Process Process { get; private set; } = null!;
 
-    public static string WharfDll()
+    /// <summary>The repository root (the directory holding Wharf.slnx).</summary>
+    public static string RepoRoot()
     {
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Wharf.slnx")))
         {
             dir = dir.Parent;
         }
 
-        return Path.Combine(dir!.FullName, "src", "Wharf.Server", "bin", configuration, "net10.0", "wharf.dll");
+        return dir!.FullName;
+    }
+
+    public static string WharfDll()
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        return Path.Combine(RepoRoot(), "src", "Wharf.Server", "bin", configuration, "net10.0", "wharf.dll");
     }
 
     public async ValueTask InitializeAsync()
@@ -49,30 +55,43 @@ public sealed partial class ServeFixture : IAsyncLifetime
               name: wharf.db
               track_quota: 1
             """);
+        (Process, Port) = await StartServeAsync(ConfigDir, new Dictionary<string, string> { ["WHARF_SFTPD__BIND_PORT"] = "0" }); // the environment overrides the file
+    }
+
+    /// <summary>Starts `wharf serve` on <paramref name="configDir"/> and returns it with the port it listens on.</summary>
+    public static async Task<(Process Process, int Port)> StartServeAsync(string configDir, IDictionary<string, string> environment)
+    {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { WharfDll(), "serve", "--config-dir", ConfigDir, "--log-file-path", "wharf.log" })
+        foreach (var a in new[] { WharfDll(), "serve", "--config-dir", configDir, "--log-file-path", "wharf.log" })
         {
             psi.ArgumentList.Add(a);
         }
 
-        psi.Environment["WHARF_SFTPD__BIND_PORT"] = "0"; // the environment overrides the file
-        Process = Process.Start(psi)!;
-        var line = await Process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
+
+        var process = Process.Start(psi)!;
+        var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
         var m = line is null ? Match.Empty : PortRegex().Match(line);
         if (!m.Success)
         {
-            throw new InvalidOperationException($"wharf serve did not start: {line} {await Process.StandardError.ReadToEndAsync()}");
+            throw new InvalidOperationException($"wharf serve did not start: {line} {await process.StandardError.ReadToEndAsync()}");
         }
 
-        Port = int.Parse(m.Groups[1].Value);
+        return (process, int.Parse(m.Groups[1].Value));
     }
 
     [GeneratedRegex(@"SFTP on [^\s]*:(\d+)")]
     private static partial Regex PortRegex();
 
     /// <summary>Runs `wharf user ...` against this fixture's config dir.</summary>
-    public Task<ProcessRunner.Result> UserAsync(params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", [WharfDll(), "user", .. args, "--config-dir", ConfigDir]);
+    public Task<ProcessRunner.Result> UserAsync(params string[] args) => UserAsync(ConfigDir, args);
+
+    /// <summary>Runs `wharf user ...` against <paramref name="configDir"/>.</summary>
+    public static Task<ProcessRunner.Result> UserAsync(string configDir, params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", [WharfDll(), "user", .. args, "--config-dir", configDir]);
 
     /// <summary>Adds a user with a home under <see cref="Homes"/> and the given extra options.</summary>
     public async Task<string> AddUserAsync(string name, params string[] extra)
@@ -285,6 +304,85 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task OpenSshSftpWithAPassword()
+    {
+        var home = await f.AddUserAsync("pwsftp", "--password", "sftp-pw");
+        var local = Local("pwsftp");
+        await File.WriteAllTextAsync(Path.Combine(local, "p.txt"), "by password");
+        var r = await OpenSsh.SftpWithPasswordAsync(f.Port, "pwsftp", "sftp-pw", ["put p.txt", "ls"], local);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal("by password", await File.ReadAllTextAsync(Path.Combine(home, "p.txt")));
+        var wrong = await OpenSsh.SftpWithPasswordAsync(f.Port, "pwsftp", "not-it", ["ls"], local);
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("Permission denied", wrong.StdErr);
+    }
+
+    [Fact]
+    public async Task EveryRemainingPermissionAllowedAndDenied()
+    {
+        // Same operations for a user with all permissions and one with only list,download,upload.
+        var all = await f.AddUserAsync("permall", "--public-key", Pub(), "--permissions", "/:*");
+        var few = await f.AddUserAsync("permfew", "--public-key", Pub(), "--permissions", "/:list,download,upload");
+        foreach (var home in new[] { all, few })
+        {
+            Directory.CreateDirectory(home);
+            await File.WriteAllTextAsync(Path.Combine(home, "existing.txt"), "old");
+        }
+
+        var local = Local("perms");
+        await File.WriteAllTextAsync(Path.Combine(local, "existing.txt"), "new content");
+        string[] ops = ["-put existing.txt", "-ln -s existing.txt link.txt", "-chmod 600 existing.txt", "-chown 4321 existing.txt", "-chgrp 4321 existing.txt"];
+        var ra = await OpenSsh.SftpBatchAsync(f.Port, "permall", ops, workingDirectory: local);
+        var rf = await OpenSsh.SftpBatchAsync(f.Port, "permfew", ops, workingDirectory: local);
+        Assert.True(ra.ExitCode == 0 && rf.ExitCode == 0, ra.StdErr + rf.StdErr);
+
+        Assert.Equal("new content", await File.ReadAllTextAsync(Path.Combine(all, "existing.txt")));  // overwrite
+        Assert.NotNull(new FileInfo(Path.Combine(all, "link.txt")).LinkTarget);                    // create_symlinks
+        Assert.Equal((UnixFileMode)Convert.ToInt32("600", 8), File.GetUnixFileMode(Path.Combine(all, "existing.txt")));
+
+        Assert.Equal("old", await File.ReadAllTextAsync(Path.Combine(few, "existing.txt")));
+        Assert.False(File.Exists(Path.Combine(few, "link.txt")));
+        Assert.NotEqual((UnixFileMode)Convert.ToInt32("600", 8), File.GetUnixFileMode(Path.Combine(few, "existing.txt")));
+        Assert.Contains("Permission denied", rf.StdErr);
+
+        // chtimes through paramiko's utime (sftp has no command for it).
+        var py = """
+            import paramiko, sys
+            t = paramiko.Transport(("127.0.0.1", int(sys.argv[1])))
+            t.connect(username=sys.argv[2], pkey=paramiko.Ed25519Key.from_private_key_file(sys.argv[3]))
+            s = paramiko.SFTPClient.from_transport(t)
+            try:
+                s.utime("existing.txt", (1000000000, 1000000000)); print("changed")
+            except IOError as e:
+                print("refused", e.errno)
+            """;
+        var script = Path.Combine(local, "utime.py");
+        await File.WriteAllTextAsync(script, py);
+        string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        var ua = await ProcessRunner.RunAsync(python, [script, f.Port.ToString(), "permall", TestKeys.Instance.UserKeyPath("ed25519")]);
+        var uf = await ProcessRunner.RunAsync(python, [script, f.Port.ToString(), "permfew", TestKeys.Instance.UserKeyPath("ed25519")]);
+        Assert.Equal("changed", ua.StdOut.Trim());
+        Assert.StartsWith("refused", uf.StdOut.Trim());
+        Assert.Equal(1000000000, new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(all, "existing.txt"))).ToUnixTimeSeconds());
+    }
+
+    [Fact]
+    public async Task FilesBelongToTheUsersUidAndGidWhenRunningAsRoot()
+    {
+        Assert.True(Environment.IsPrivilegedProcess, "the interop tests run as root (CI does)");
+        var home = await f.AddUserAsync("owned", "--public-key", Pub(), "--uid", "4242", "--gid", "4343");
+        var local = Local("owned");
+        await File.WriteAllTextAsync(Path.Combine(local, "o.txt"), "owned");
+        var r = await OpenSsh.SftpBatchAsync(f.Port, "owned", ["put o.txt", "mkdir d"], workingDirectory: local);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        foreach (var path in new[] { home, Path.Combine(home, "o.txt"), Path.Combine(home, "d") })
+        {
+            var stat = await ProcessRunner.RunAsync("stat", ["-c", "%u:%g", path]);
+            Assert.Equal("4242:4343", stat.StdOut.Trim());
+        }
+    }
+
+    [Fact]
     public async Task SshCommandsRunInTheHome()
     {
         var home = await f.AddUserAsync("cmd", "--public-key", Pub());
@@ -293,6 +391,100 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
         var r = await OpenSsh.RunAsync(f.Port, "cmd", "sha256sum f.txt");
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData("content"u8))}  f.txt\n", r.StdOut);
+    }
+}
+
+/// <summary>Servers with their own configuration: atomic uploads under kill -9, and PostgreSQL.</summary>
+public sealed class ServeProcessTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "wharf-servep-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public ServeProcessTests() => Directory.CreateDirectory(Path.Combine(_dir, "config"));
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private string ConfigDir => Path.Combine(_dir, "config");
+
+    [Fact]
+    public async Task KillDashNineMidUploadInAtomicModeLeavesNoPartialFile()
+    {
+        await File.WriteAllTextAsync(Path.Combine(ConfigDir, "wharf.yaml"), "sftpd:\n  bind_address: 127.0.0.1\n  upload_mode: 1\n");
+        var home = Path.Combine(_dir, "home");
+        var add = await ServeFixture.UserAsync(ConfigDir, "add", "--username", "atomic", "--home-dir", home,
+            "--public-key", File.ReadAllText(TestKeys.Instance.UserKeyPath("ed25519") + ".pub").Trim(), "--upload-bandwidth", "256");
+        Assert.True(add.ExitCode == 0, add.StdErr);
+        var (server, port) = await ServeFixture.StartServeAsync(ConfigDir, new Dictionary<string, string> { ["WHARF_SFTPD__BIND_PORT"] = "0" });
+        try
+        {
+            var local = Path.Combine(_dir, "local");
+            Directory.CreateDirectory(local);
+            await File.WriteAllBytesAsync(Path.Combine(local, "big.bin"), RandomNumberGenerator.GetBytes(8 * 1024 * 1024));
+            var upload = OpenSsh.SftpBatchAsync(port, "atomic", ["put big.bin"], workingDirectory: local);
+            // Wait until bytes are flowing into the temporary file, then kill the server outright.
+            for (int i = 0; i < 100 && !(Directory.Exists(home) && Directory.EnumerateFiles(home, "*", new EnumerationOptions { AttributesToSkip = 0 }).Any(p => new FileInfo(p).Length > 100_000)); i++)
+            {
+                await Task.Delay(100);
+            }
+
+            var kill = await ProcessRunner.RunAsync("kill", ["-9", server.Id.ToString()]);
+            Assert.Equal(0, kill.ExitCode);
+            var r = await upload;
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.False(File.Exists(Path.Combine(home, "big.bin")), "a partial file is visible at the target");
+            Assert.NotEmpty(Directory.EnumerateFiles(home, "*", new EnumerationOptions { AttributesToSkip = 0 })); // the upload had started
+        }
+        finally
+        {
+            if (!server.HasExited)
+            {
+                server.Kill();
+            }
+
+            server.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ServesUsersFromPostgreSql()
+    {
+        var pg = await ProcessRunner.RunAsync("bash", [Path.Combine(ServeFixture.RepoRoot(), "scripts", "start-postgres.sh")], timeout: TimeSpan.FromMinutes(5));
+        Assert.True(pg.ExitCode == 0, pg.StdErr);
+        string database = "wharf_serve_" + Guid.NewGuid().ToString("N")[..8];
+        var create = await ProcessRunner.RunAsync("psql", ["-h", "127.0.0.1", "-p", "5433", "-U", "wharf", "-d", "wharf_test", "-c", $"CREATE DATABASE {database}"],
+            env: new Dictionary<string, string> { ["PGPASSWORD"] = "wharf" });
+        Assert.True(create.ExitCode == 0, create.StdErr);
+        await File.WriteAllTextAsync(Path.Combine(ConfigDir, "wharf.json"), $$"""
+            { "sftpd": { "bind_address": "127.0.0.1" },
+              "data_provider": { "driver": "postgresql", "host": "127.0.0.1", "port": 5433, "username": "wharf", "password": "wharf", "name": "{{database}}" } }
+            """);
+        var home = Path.Combine(_dir, "pg-home");
+        var add = await ServeFixture.UserAsync(ConfigDir, "add", "--username", "pguser", "--home-dir", home, "--password", "pg-pw");
+        Assert.True(add.ExitCode == 0, add.StdErr);
+        // Two nodes on the same database.
+        var (a, portA) = await ServeFixture.StartServeAsync(ConfigDir, new Dictionary<string, string> { ["WHARF_SFTPD__BIND_PORT"] = "0" });
+        var (b, portB) = await ServeFixture.StartServeAsync(ConfigDir, new Dictionary<string, string> { ["WHARF_SFTPD__BIND_PORT"] = "0" });
+        try
+        {
+            string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+            var script2 = Path.Combine(AppContext.BaseDirectory, "scripts", "paramiko_sftp.py");
+            foreach (var port in new[] { portA, portB })
+            {
+                var r = await ProcessRunner.RunAsync(python, [script2, port.ToString(), "pguser", "pg-pw", "roundtrip", "5000"]);
+                Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            }
+
+            var show = await ServeFixture.UserAsync(ConfigDir, "show", "--username", "pguser");
+            using var doc = JsonDocument.Parse(show.StdOut);
+            Assert.True(doc.RootElement.GetProperty("last_login").GetInt64() > 0);
+            Assert.Equal(5000, doc.RootElement.GetProperty("used_quota_size").GetInt64()); // the same file uploaded twice: one file's size
+        }
+        finally
+        {
+            a.Kill();
+            b.Kill();
+            a.Dispose();
+            b.Dispose();
+        }
     }
 }
 

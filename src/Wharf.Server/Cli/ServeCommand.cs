@@ -135,6 +135,10 @@ internal static class ServeCommand
 
         log.Write("info", "service", $"wharf serve started: SFTP on {service.Sftp.LocalEndPoint}, data provider {provider.Driver}, config dir {configDir}");
         Console.WriteLine($"wharf serve: SFTP on {service.Sftp.LocalEndPoint} (data provider {provider.Driver}, config dir {configDir})");
+        if ((await provider.ListUsersAsync(0, 1, cancellationToken: ct).ConfigureAwait(false)).Count == 0)
+        {
+            Console.WriteLine($"No users yet. Add one with: wharf user add --config-dir {configDir} --username NAME --password SECRET --home-dir /path/to/home");
+        }
         Console.Out.Flush();
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
