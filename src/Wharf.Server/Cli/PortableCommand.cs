@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Wharf.Server.Accounts;
 using Wharf.Server.Logging;
@@ -220,19 +219,7 @@ internal static class PortableCommand
         Console.Out.Flush();
         log.Write("info", "service", $"portable mode started on {server.LocalEndPoint}, directory {s.Directory}, user {s.UserName}");
 
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
-        {
-            c.Cancel = true;
-            stop.TrySetResult();
-        });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
-        {
-            c.Cancel = true;
-            stop.TrySetResult();
-        });
-        using var reg = ct.Register(() => stop.TrySetResult());
-        await stop.Task.ConfigureAwait(false);
+        await ShutdownSignal.WaitAsync(ct).ConfigureAwait(false);
         Console.WriteLine("Stopping...");
         await server.StopAsync().WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
         log.Write("info", "service", "portable mode stopped");

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using Wharf.Server.Configuration;
 using Wharf.Server.Data;
 using Wharf.Server.Hosting;
@@ -140,19 +139,7 @@ internal static class ServeCommand
             Console.WriteLine($"No users yet. Add one with: wharf user add --config-dir {configDir} --username NAME --password SECRET --home-dir /path/to/home");
         }
         Console.Out.Flush();
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
-        {
-            c.Cancel = true;
-            stop.TrySetResult();
-        });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
-        {
-            c.Cancel = true;
-            stop.TrySetResult();
-        });
-        using var reg = ct.Register(() => stop.TrySetResult());
-        await stop.Task.ConfigureAwait(false);
+        await ShutdownSignal.WaitAsync(ct).ConfigureAwait(false);
         log.Write("info", "service", "wharf serve stopping");
         return 0;
     }

@@ -15,28 +15,7 @@ public static class VirtualPath
             throw new SftpException(SftpStatusCode.NoSuchFile, "path contains a NUL character");
         }
 
-        var full = path.StartsWith('/') ? path : baseDirectory.TrimEnd('/') + "/" + path;
-        var parts = new List<string>();
-        foreach (var part in full.Split('/'))
-        {
-            if (part.Length == 0 || part == ".")
-            {
-                continue;
-            }
-
-            if (part == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-
-                continue;
-            }
-
-            parts.Add(part);
-        }
-
-        return "/" + string.Join('/', parts);
+        // One normalisation for the whole library: the protocol layer's.
+        return Protocol.SftpPath.Normalize(path, baseDirectory);
     }
 }
