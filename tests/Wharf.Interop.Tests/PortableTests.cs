@@ -194,6 +194,49 @@ public sealed partial class PortableTests : IDisposable
     }
 
     [Fact]
+    public async Task RcloneCheckAndHashesAgainstAWharfRemote()
+    {
+        var served = Path.Combine(_dir, "served");
+        var local = Path.Combine(_dir, "rclone-local");
+        Directory.CreateDirectory(Path.Combine(local, "sub"));
+        await File.WriteAllBytesAsync(Path.Combine(local, "a.bin"), RandomNumberGenerator.GetBytes(300_000));
+        await File.WriteAllTextAsync(Path.Combine(local, "sub", "b.txt"), "rclone");
+        var pub = (await File.ReadAllTextAsync(TestKeys.Instance.UserKeyPath("ed25519") + ".pub")).Trim();
+        await using var w = await StartAsync("-d", served, "-u", "rc", "-k", pub, "-g", "*", "-c", "*", "--listen-address", "127.0.0.1");
+        // The remote is configured through the environment; the hash commands are named so that
+        // rclone does not race its own detection on first use.
+        var env = new Dictionary<string, string>
+        {
+            ["RCLONE_CONFIG"] = Path.Combine(_dir, "rclone.conf"),
+            ["RCLONE_CONFIG_W_TYPE"] = "sftp",
+            ["RCLONE_CONFIG_W_HOST"] = "127.0.0.1",
+            ["RCLONE_CONFIG_W_PORT"] = w.Port.ToString(),
+            ["RCLONE_CONFIG_W_USER"] = "rc",
+            ["RCLONE_CONFIG_W_KEY_FILE"] = TestKeys.Instance.UserKeyPath("ed25519"),
+            ["RCLONE_CONFIG_W_SHELL_TYPE"] = "unix",
+            ["RCLONE_CONFIG_W_MD5SUM_COMMAND"] = "md5sum",
+            ["RCLONE_CONFIG_W_SHA1SUM_COMMAND"] = "sha1sum",
+        };
+        var copy = await ProcessRunner.RunAsync("rclone", ["copy", local, "W:"], env: env);
+        Assert.True(copy.ExitCode == 0, copy.StdErr);
+        var check = await ProcessRunner.RunAsync("rclone", ["check", local, "W:"], env: env);
+        Assert.True(check.ExitCode == 0, check.StdErr);
+        Assert.Contains("0 differences found", check.StdErr);
+        Assert.Contains("2 matching files", check.StdErr);
+
+        var remote = await ProcessRunner.RunAsync("rclone", ["md5sum", "W:"], env: env);
+        Assert.True(remote.ExitCode == 0, remote.StdErr);
+        var expected = await ProcessRunner.RunAsync("/bin/sh", ["-c", $"cd '{local}' && md5sum a.bin sub/b.txt"]);
+        Assert.Equal(expected.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(), remote.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+
+        // A changed file is found by check.
+        await File.WriteAllTextAsync(Path.Combine(served, "sub", "b.txt"), "changed");
+        var differ = await ProcessRunner.RunAsync("rclone", ["check", local, "W:"], env: env);
+        Assert.NotEqual(0, differ.ExitCode);
+        Assert.Contains("1 differences found", differ.StdErr);
+    }
+
+    [Fact]
     public async Task BadDirectoryStopsWithOneLine()
     {
         var r = await ProcessRunner.RunAsync("dotnet", [WharfDll(), "portable", "-d", Path.Combine(_dir, "nope")]);

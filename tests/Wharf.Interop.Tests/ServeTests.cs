@@ -383,6 +383,25 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task LoginBannerFromTheConfiguredFileIsShownBeforeAuthentication()
+    {
+        await f.AddUserAsync("bannered", "--password", "pw");
+        var py = """
+            import paramiko, sys
+            t = paramiko.Transport(("127.0.0.1", int(sys.argv[1])))
+            t.connect(username="bannered", password="pw")
+            print(repr(t.get_banner()))
+            print(t.remote_version)
+            """;
+        var script = Path.Combine(Local("banner"), "banner.py");
+        await File.WriteAllTextAsync(script, py);
+        var r = await ProcessRunner.RunAsync(Python, [script, f.Port.ToString()]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("Welcome to the Wharf test server", r.StdOut);
+        Assert.Contains("SSH-2.0-Wharf_", r.StdOut); // sftpd.banner: the software version
+    }
+
+    [Fact]
     public async Task SshCommandsRunInTheHome()
     {
         var home = await f.AddUserAsync("cmd", "--public-key", Pub());
