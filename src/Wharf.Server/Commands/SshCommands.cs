@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using Wharf.Server.Commands.Scp;
 using Wharf.Sftp;
 using Wharf.Sftp.FileSystem;
 using Wharf.Ssh.Connection;
@@ -10,12 +11,12 @@ namespace Wharf.Server.Commands;
 /// <summary>
 /// The SSH commands served in-process against the user's file system (so they obey the same
 /// confinement and permissions as SFTP and work on any storage): md5sum, sha1sum, sha256sum,
-/// sha384sum, sha512sum, cd and pwd. Output matches GNU coreutils byte for byte.
+/// sha384sum, sha512sum, cd, pwd and scp (the legacy rcp protocol). Output matches GNU coreutils byte for byte.
 /// </summary>
 public static class SshCommands
 {
     /// <summary>Every command this class serves.</summary>
-    public static IReadOnlyList<string> Supported { get; } = ["md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd"];
+    public static IReadOnlyList<string> Supported { get; } = ["md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd", "scp"];
 
     /// <summary>The default set, as SFTPGo's.</summary>
     public static IReadOnlyList<string> Defaults { get; } = ["md5sum", "sha1sum", "cd", "pwd"];
@@ -47,6 +48,7 @@ public static class SshCommands
                 await ctx.Channel.WriteAsync("/\n"u8.ToArray(), ctx.Aborted).ConfigureAwait(false);
                 return 0;
             },
+            "scp" => ctx => ScpCommand.RunAsync(ctx, rest, fileSystem),
             _ => ctx => HashAsync(ctx, name, rest, fileSystem),
         };
     }
