@@ -63,7 +63,7 @@ internal static class RsyncArguments
 
         var output = new List<string> { "rsync", "--server" };
         var paths = new List<string>();
-        bool sender = false, sawDot = false, endOfOptions = false, hasSafe = false, hasMunge = false;
+        bool sender = false, sawDot = false, endOfOptions = false;
         for (int i = 2; i < args.Count; i++)
         {
             string a = args[i];
@@ -122,8 +122,6 @@ internal static class RsyncArguments
                     sender = true;
                 }
 
-                hasSafe |= name == "--safe-links";
-                hasMunge |= name == "--munge-links";
                 if (WithValue.Contains(name) && value is null)
                 {
                     if (i + 1 >= args.Count)
@@ -226,17 +224,21 @@ internal static class RsyncArguments
             }
         }
 
-        bool symlinks = paths.All(p => permissions.Has(p, Permission.CreateSymlinks));
-        if (symlinks && !hasSafe)
-        {
-            output.Insert(2, "--safe-links");
-        }
-        else if (!symlinks && !hasMunge)
-        {
-            output.Insert(2, "--munge-links");
-        }
-
+        AddLinkOption(output, paths.All(p => permissions.Has(p, Permission.CreateSymlinks)));
         return new Plan(output, sender, paths);
+    }
+
+    /// <summary>
+    /// SFTPGo's rule: --safe-links when the user may create symlinks (no link pointing out of the
+    /// transfer is created), otherwise --munge-links (links are made unusable); unless already given.
+    /// </summary>
+    internal static void AddLinkOption(List<string> arguments, bool maySymlink)
+    {
+        string option = maySymlink ? "--safe-links" : "--munge-links";
+        if (!arguments.Contains(option))
+        {
+            arguments.Insert(Math.Min(2, arguments.Count), option);
+        }
     }
 
     private static bool CheckValue(string name, ref string value, string home, out string error)
