@@ -37,7 +37,7 @@ public sealed class SystemCommandTests : IAsyncLifetime
         _server = new SshServer(options)
         {
             Authenticate = req => Task.FromResult(
-                req is PublicKeyAuthenticationRequest { UserName: "alice" or "carol" or "dave" } pk && TestKeys.Instance.UserPublicKeys.Contains(pk.Key)
+                req is PublicKeyAuthenticationRequest { UserName: "alice" or "carol" or "dave" or "nobody" } pk && TestKeys.Instance.UserPublicKeys.Contains(pk.Key)
                     ? AuthenticationResult.Success : AuthenticationResult.Failure),
             EnvironmentFilter = (_, name, _) => name == "GIT_PROTOCOL",
             ExecHandler = (session, command) =>
@@ -50,6 +50,12 @@ public sealed class SystemCommandTests : IAsyncLifetime
                 var context = Activator.CreateInstance(contextType)!;
                 contextType.GetProperty("HomeDirectory")!.SetValue(context, Home);
                 string[] perms = session.UserName == "carol" ? ["list", "download"] : ["*"];
+                if (session.UserName == "nobody")
+                {
+                    contextType.GetProperty("Uid")!.SetValue(context, (int?)65534);
+                    contextType.GetProperty("Gid")!.SetValue(context, (int?)65534);
+                }
+
                 if (session.UserName == "dave")
                 {
                     contextType.GetProperty("RemainingQuotaBytes")!.SetValue(context, 100_000L);
@@ -182,6 +188,32 @@ public sealed class SystemCommandTests : IAsyncLifetime
         }
 
         Assert.Equal(1, Volatile.Read(ref _finished));
+    }
+
+    [Fact]
+    public async Task RunsAsTheUsersUidWhenTheServerIsRoot()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return;
+        }
+
+        var dest = Path.Combine(Home, "owned");
+        Directory.CreateDirectory(dest);
+        File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(Home, (UnixFileMode)0b111_101_101);
+        AssertOk(await ProcessRunner.RunAsync("chown", ["65534:65534", dest]));
+        var src = Path.Combine(_root, "src");
+        Directory.CreateDirectory(src);
+        await File.WriteAllTextAsync(Path.Combine(src, "a.txt"), "x");
+        AssertOk(await ProcessRunner.RunAsync("chmod", ["u+s", Path.Combine(src, "a.txt")]));
+
+        // -a asks for the owner to be kept (root): as uid 65534 rsync cannot, and cannot write outside its directory either.
+        AssertOk(await Rsync("-a", src + "/", "nobody@127.0.0.1:owned/"));
+        var stat = await ProcessRunner.RunAsync("stat", ["-c", "%u:%g", Path.Combine(dest, "a.txt")]);
+        Assert.Equal("65534:65534", stat.StdOut.Trim());
+        var denied = await Rsync("-a", src + "/", "nobody@127.0.0.1:notmine/");
+        Assert.NotEqual(0, denied.ExitCode);
     }
 
     [Fact]

@@ -126,6 +126,21 @@ public static partial class SystemCommands
                 return 127;
             }
 
+            var argv = command.Arguments;
+            if (context.Uid is { } uid && Environment.IsPrivilegedProcess)
+            {
+                var setpriv = Find("setpriv");
+                if (setpriv is null)
+                {
+                    await ctx.Channel.WriteErrorAsync("wharf: setpriv is needed to run system commands as the user\n"u8.ToArray(), ctx.Aborted).ConfigureAwait(false);
+                    return 127;
+                }
+
+                int gid = context.Gid ?? uid;
+                argv = [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", exe, .. argv];
+                exe = setpriv;
+            }
+
             var psi = new ProcessStartInfo(exe)
             {
                 UseShellExecute = false,
@@ -134,7 +149,7 @@ public static partial class SystemCommands
                 RedirectStandardError = true,
                 WorkingDirectory = context.HomeDirectory,
             };
-            foreach (var a in command.Arguments)
+            foreach (var a in argv)
             {
                 psi.ArgumentList.Add(a);
             }
