@@ -53,7 +53,7 @@ public sealed class SystemCommandsTests : IDisposable
     [InlineData("rsync --server -vvlogDtprze.iLsfxCIvu --delete . x", "x")]
     public void AllowedRsyncCommands(string line, string expectedTail)
     {
-        var plan = Sys.Plan(Args(line), Context(), out var error);
+        var plan = Sys.Plan(Args(line), Context(), out var error, privileged: false);
         Assert.True(plan is not null, error);
         Assert.Equal("rsync", plan.Program);
         Assert.Equal("--server", plan.Arguments[0]);
@@ -99,6 +99,7 @@ public sealed class SystemCommandsTests : IDisposable
     [InlineData("rsync --server -se.iLsfxC . x")]
     [InlineData("rsync --server --protect-args . x")]
     [InlineData("rsync --server --no-safe-links . x")]
+    [InlineData("rsync --server . x --no-fake-super")]
     [InlineData("rsync --server . x --rsh=evil")]
     [InlineData("rsync --server --write-batch=b . x")]
     [InlineData("rsync --server dest")]
@@ -107,6 +108,18 @@ public sealed class SystemCommandsTests : IDisposable
     {
         Assert.Null(Sys.Plan(Args(line), Context(), out var error));
         Assert.NotEmpty(error);
+    }
+
+    [Fact]
+    public void AsRootWithoutAUidOwnershipDevicesAndSetIdBitsAreDropped()
+    {
+        var plan = Sys.Plan(Args("rsync --server -logDtpre.iLsfxCIvu . x"), Context(), out _, privileged: true)!;
+        Assert.Equal(Sys.RootRestrictions, plan.Arguments[^Sys.RootRestrictions.Length..]);
+        var dashed = Sys.Plan(Args("rsync --server -logDtpre.iLsfxCIvu . -- x"), Context(), out _, privileged: true)!;
+        Assert.Equal([.. Sys.RootRestrictions, "--", _home + "/x"], dashed.Arguments[^(Sys.RootRestrictions.Length + 2)..]);
+        var withUid = Sys.Plan(Args("rsync --server . x"), new SystemCommandContext { HomeDirectory = _home, Permissions = PermissionSet.Global(["*"]), Uid = 1000 }, out _, privileged: true)!;
+        Assert.DoesNotContain("--fake-super", withUid.Arguments);
+        Assert.Null(Sys.Plan(Args("rsync --server . x"), Context(), out _, privileged: false)!.Arguments.FirstOrDefault(a => a == "--fake-super"));
     }
 
     [Fact]

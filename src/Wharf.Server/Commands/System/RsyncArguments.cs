@@ -25,7 +25,7 @@ internal static class RsyncArguments
         "--log-file", "--log-file-format", "--write-batch", "--only-write-batch", "--read-batch", "--copy-as",
         "--password-file", "--early-input", "--dparam", "--protect-args", "--secluded-args",
         "--copy-links", "--copy-unsafe-links", "--copy-dirlinks", "--keep-dirlinks",
-        "--no-safe-links", "--no-munge-links",
+        "--no-safe-links", "--no-munge-links", "--no-fake-super",
     };
 
     /// <summary>Options whose value is a directory that must stay in the home.</summary>

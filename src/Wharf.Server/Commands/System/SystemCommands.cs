@@ -19,6 +19,9 @@ public static partial class SystemCommands
 
     private static readonly string[] SearchPath = ["/usr/bin", "/bin"];
 
+    /// <summary>Options added to rsync when it would run as root.</summary>
+    internal static readonly string[] RootRestrictions = ["--fake-super"];
+
     /// <summary>
     /// Null when <paramref name="args"/>[0] is not one of <see cref="Names"/>; otherwise a handler that runs
     /// the command, or that explains the refusal on stderr and exits with 1.
@@ -40,7 +43,7 @@ public static partial class SystemCommands
     internal sealed record Command(string Program, List<string> Arguments, bool CountsAgainstQuota);
 
     /// <summary>Checks the command line; null with a message when refused. For the unit tests.</summary>
-    internal static Command? Plan(IReadOnlyList<string> args, SystemCommandContext context, out string error)
+    internal static Command? Plan(IReadOnlyList<string> args, SystemCommandContext context, out string error, bool? privileged = null)
     {
         error = "";
         string name = args[0];
@@ -58,7 +61,17 @@ public static partial class SystemCommands
                 return null;
             }
 
-            return new Command("rsync", rsync.Arguments.Skip(1).ToList(), !rsync.Sender);
+            var argv = rsync.Arguments.Skip(1).ToList();
+            if ((privileged ?? Environment.IsPrivilegedProcess) && context.Uid is null)
+            {
+                // rsync runs as root: --fake-super makes it act as an ordinary user (owners, devices and special
+                // bits are kept in extended attributes, never applied), without changing the protocol.
+                // Last (or just before "--"); --no-fake-super is refused.
+                int at = argv.IndexOf("--");
+                argv.InsertRange(at < 0 ? argv.Count : at, RootRestrictions);
+            }
+
+            return new Command("rsync", argv, !rsync.Sender);
         }
 
         if (args.Count != 2)
