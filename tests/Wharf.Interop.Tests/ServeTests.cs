@@ -402,6 +402,53 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task RsyncAndGitThroughServe()
+    {
+        var home = await f.AddUserAsync("sync", "--public-key", Pub());
+        var local = Local("sync");
+        var src = Path.Combine(local, "src");
+        Directory.CreateDirectory(Path.Combine(src, "d"));
+        await File.WriteAllBytesAsync(Path.Combine(src, "a.bin"), RandomNumberGenerator.GetBytes(200_000));
+        await File.WriteAllTextAsync(Path.Combine(src, "d", "b.txt"), "one");
+        string ssh = $"ssh -F /dev/null -p {f.Port} -i {TestKeys.Instance.UserKeyPath("ed25519")} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR";
+        var up = await ProcessRunner.RunAsync("rsync", ["-a", "-e", ssh, src + "/", "sync@127.0.0.1:dest/"]);
+        Assert.True(up.ExitCode == 0, up.StdErr);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(src, "a.bin")), await File.ReadAllBytesAsync(Path.Combine(home, "dest", "a.bin")));
+
+        await File.WriteAllTextAsync(Path.Combine(src, "d", "b.txt"), "two!");
+        var again = await ProcessRunner.RunAsync("rsync", ["-a", "-i", "-e", ssh, src + "/", "sync@127.0.0.1:dest/"]);
+        Assert.True(again.ExitCode == 0, again.StdErr);
+        var changed = again.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('<')).ToList();
+        Assert.Equal(["d/b.txt"], changed.Select(l => l.Split(' ', 2)[1]));
+
+        var down = await ProcessRunner.RunAsync("rsync", ["-a", "-e", ssh, "sync@127.0.0.1:dest/", Path.Combine(local, "back") + "/"]);
+        Assert.True(down.ExitCode == 0, down.StdErr);
+        Assert.Equal("two!", await File.ReadAllTextAsync(Path.Combine(local, "back", "d", "b.txt")));
+
+        // The quota was rescanned after the system command: the database has the real usage.
+        var show = await f.UserAsync("show", "--username", "sync");
+        using (var doc = JsonDocument.Parse(show.StdOut))
+        {
+            Assert.Equal(200_004, doc.RootElement.GetProperty("used_quota_size").GetInt64());
+            Assert.Equal(2, doc.RootElement.GetProperty("used_quota_files").GetInt32());
+        }
+
+        var git = (string[] a, string? cwd) => ProcessRunner.RunAsync("/bin/sh", ["-c", "cd \"$0\" && exec git \"$@\"", cwd ?? local, .. a],
+            env: new Dictionary<string, string> { ["GIT_SSH_COMMAND"] = ssh, ["GIT_AUTHOR_NAME"] = "t", ["GIT_AUTHOR_EMAIL"] = "t@example.com", ["GIT_COMMITTER_NAME"] = "t", ["GIT_COMMITTER_EMAIL"] = "t@example.com" });
+        Assert.Equal(0, (await git(["init", "-q", "--bare", Path.Combine(home, "repo.git")], null)).ExitCode);
+        var clone = await git(["clone", "-q", $"ssh://sync@127.0.0.1:{f.Port}/repo.git", "work"], null);
+        Assert.True(clone.ExitCode == 0, clone.StdErr);
+        var work = Path.Combine(local, "work");
+        await File.WriteAllTextAsync(Path.Combine(work, "README"), "pushed through wharf");
+        Assert.Equal(0, (await git(["add", "README"], work)).ExitCode);
+        Assert.Equal(0, (await git(["commit", "-q", "-m", "first"], work)).ExitCode);
+        var push = await git(["push", "-q", "origin", "HEAD:master"], work);
+        Assert.True(push.ExitCode == 0, push.StdErr);
+        var log = await git(["--git-dir", Path.Combine(home, "repo.git"), "log", "--format=%s", "master"], null);
+        Assert.Equal("first", log.StdOut.Trim());
+    }
+
+    [Fact]
     public async Task SshCommandsRunInTheHome()
     {
         var home = await f.AddUserAsync("cmd", "--public-key", Pub());

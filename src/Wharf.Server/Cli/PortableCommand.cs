@@ -191,7 +191,8 @@ internal static class PortableCommand
                 _ => AuthenticationResult.Failure,
             }),
         };
-        server.SshServer.ExecHandler = (_, commandLine) => Commands.SshCommands.Resolve(commandLine, enabledCommands, NewFileSystem);
+        server.SshServer.ExecHandler = (_, commandLine) => Commands.SshCommands.Resolve(commandLine, enabledCommands, NewFileSystem,
+            () => new Commands.System.SystemCommandContext { HomeDirectory = s.Directory, Permissions = permissions });
         try
         {
             server.Start(new IPEndPoint(ip, s.Port));

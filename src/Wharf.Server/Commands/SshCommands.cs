@@ -16,7 +16,7 @@ namespace Wharf.Server.Commands;
 public static class SshCommands
 {
     /// <summary>Every command this class serves.</summary>
-    public static IReadOnlyList<string> Supported { get; } = ["md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd", "scp"];
+    public static IReadOnlyList<string> Supported { get; } = ["md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd", "scp", "rsync", "git-receive-pack", "git-upload-pack", "git-upload-archive"];
 
     /// <summary>The default set, as SFTPGo's.</summary>
     public static IReadOnlyList<string> Defaults { get; } = ["md5sum", "sha1sum", "cd", "pwd"];
@@ -25,7 +25,7 @@ public static class SshCommands
     /// A handler for <paramref name="commandLine"/>: the command if it is enabled, otherwise one
     /// that explains the refusal on stderr and exits with 127 (what a shell says for an unknown command).
     /// </summary>
-    public static SshCommandHandler Resolve(string commandLine, IReadOnlySet<string> enabled, Func<IFileSystem> fileSystem)
+    public static SshCommandHandler Resolve(string commandLine, IReadOnlySet<string> enabled, Func<IFileSystem> fileSystem, Func<Wharf.Server.Commands.System.SystemCommandContext?>? systemContext = null)
     {
         var args = CommandLineSplitter.Split(commandLine);
         if (args is null or { Count: 0 })
@@ -34,6 +34,13 @@ public static class SshCommands
         }
 
         string name = args[0];
+        if (Wharf.Server.Commands.System.SystemCommands.Names.Contains(name) && systemContext is not null && (enabled.Contains(name) || enabled.Contains("*")))
+        {
+            return systemContext() is { } context
+                ? Wharf.Server.Commands.System.SystemCommands.Resolve(args, context)!
+                : Refuse($"wharf: {name} is not available\n", 1);
+        }
+
         if (!Supported.Contains(name) || !(enabled.Contains(name) || enabled.Contains("*")))
         {
             return Refuse($"wharf: command '{name}' is not enabled on this server\n", 127);

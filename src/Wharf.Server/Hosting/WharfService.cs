@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Wharf.Server.Accounts;
 using Wharf.Server.Accounts.Passwords;
 using Wharf.Server.Commands;
+using Wharf.Server.Commands.System;
 using Wharf.Server.Data;
 using Wharf.Server.Logging;
 using Wharf.Server.Storage;
@@ -84,7 +85,7 @@ public sealed partial class WharfService : IAsyncDisposable
                 ["connection_id"] = session.Id,
                 ["protocol"] = "SSH",
             });
-            return SshCommands.Resolve(commandLine, _settings.EnabledSshCommands, () => BuildFileSystem(session, "SSH"));
+            return SshCommands.Resolve(commandLine, _settings.EnabledSshCommands, () => BuildFileSystem(session, "SSH"), () => SystemContext(session));
         };
         Sftp.SshServer.SessionEnded += OnSessionEnded;
     }
@@ -254,6 +255,55 @@ public sealed partial class WharfService : IAsyncDisposable
 
         fs = new AuditFileSystem(fs, _log, user.Username, session.Id, protocol);
         return new PermissionFileSystem(fs, new PermissionSet(user.Permissions.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value)));
+    }
+
+    /// <summary>What rsync and git need: the physical home, permissions, the quota left, and who to run as.</summary>
+    private SystemCommandContext? SystemContext(SshSession session)
+    {
+        if (!session.Items.TryGetValue(UserKey, out var value) || value is not User user)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(user.HomeDir);
+        bool root = Environment.IsPrivilegedProcess;
+        var tracker = user.QuotaSize > 0 || user.QuotaFiles > 0 ? Tracker(user) : null;
+        return new SystemCommandContext
+        {
+            HomeDirectory = user.HomeDir,
+            Permissions = new PermissionSet(user.Permissions.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value)),
+            RemainingQuotaBytes = tracker is not null && user.QuotaSize > 0 ? user.QuotaSize - tracker.UsedSize : null,
+            RemainingQuotaFiles = tracker is not null && user.QuotaFiles > 0 ? user.QuotaFiles - tracker.UsedFiles : null,
+            Uid = root && user.Uid > 0 ? user.Uid : null,
+            Gid = root && user.Gid > 0 ? user.Gid : null,
+            OnFinished = () => RescanQuotaAsync(user),
+        };
+    }
+
+    /// <summary>
+    /// A system command changes files behind the quota layer's back, so afterwards the home is
+    /// scanned and the used quota set to what is really there (SFTPGo does the same).
+    /// </summary>
+    private async Task RescanQuotaAsync(User user)
+    {
+        if (_settings.TrackQuota == 0)
+        {
+            return;
+        }
+
+        long size = 0;
+        int files = 0;
+        foreach (var file in new DirectoryInfo(user.HomeDir).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+        {
+            if (file.LinkTarget is null)
+            {
+                size += file.Length;
+                files++;
+            }
+        }
+
+        Tracker(user).Reset(size, files);
+        await _provider.UpdateQuotaAsync(user.Username, size, files, reset: true).ConfigureAwait(false);
     }
 
     /// <summary>One tracker per user on this node, so parallel sessions share the same count.</summary>

@@ -58,6 +58,13 @@ public sealed class QuotaTracker
     /// <summary>Adds <paramref name="files"/> (may be negative) to the file count.</summary>
     public void AddFiles(int files) => Interlocked.Add(ref _usedFiles, files);
 
+    /// <summary>Sets the used quota to a measured value (after a rescan of the home).</summary>
+    public void Reset(long usedSize, int usedFiles)
+    {
+        Interlocked.Exchange(ref _usedSize, usedSize);
+        Interlocked.Exchange(ref _usedFiles, usedFiles);
+    }
+
     internal Task PersistAsync(long size, int files) =>
         (size == 0 && files == 0) || Persist is null ? Task.CompletedTask : Persist(size, files);
 }
