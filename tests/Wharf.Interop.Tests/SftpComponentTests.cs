@@ -111,6 +111,11 @@ public sealed class SftpComponentTests : IAsyncLifetime
         }
         await client.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.NotEqual(0, client.ExitCode);
+        for (int i = 0; i < 100 && _server.Connections.Count > 0; i++)
+        {
+            await Task.Delay(50); // the server finishes ending the session just after the client exits
+        }
+
         Assert.Empty(_server.Connections);
     }
 }
