@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using System.Security.Cryptography;
 using Wharf.Ssh;
 using Wharf.Ssh.Authentication;
@@ -26,12 +25,6 @@ public sealed class SystemCommandTests : IAsyncLifetime
     public ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(Home);
-        var asm = Assembly.LoadFrom(ServeFixture.WharfDll());
-        var resolve = asm.GetType("Wharf.Server.Commands.System.SystemCommands", true)!.GetMethod("Resolve")!;
-        var contextType = asm.GetType("Wharf.Server.Commands.System.SystemCommandContext", true)!;
-        var global = asm.GetType("Wharf.Server.Accounts.PermissionSet", true)!.GetMethod("Global")!;
-        var split = asm.GetType("Wharf.Server.Commands.CommandLineSplitter", true)!.GetMethod("Split")!;
-
         var options = new SshServerOptions();
         options.HostKeys.AddRange(TestKeys.Instance.HostKeys);
         _server = new SshServer(options)
@@ -42,32 +35,28 @@ public sealed class SystemCommandTests : IAsyncLifetime
             EnvironmentFilter = (_, name, _) => name == "GIT_PROTOCOL",
             ExecHandler = (session, command) =>
             {
-                if (split.Invoke(null, [command]) is not List<string> args)
+                if (Wharf.Server.Commands.CommandLineSplitter.Split(command) is not { } args)
                 {
                     return null;
                 }
 
-                var context = Activator.CreateInstance(contextType)!;
-                contextType.GetProperty("HomeDirectory")!.SetValue(context, Home);
                 string[] perms = session.UserName == "carol" ? ["list", "download"] : ["*"];
-                if (session.UserName == "nobody")
+                var context = new Wharf.Server.Commands.System.SystemCommandContext
                 {
-                    contextType.GetProperty("Uid")!.SetValue(context, (int?)65534);
-                    contextType.GetProperty("Gid")!.SetValue(context, (int?)65534);
-                }
-
-                if (session.UserName == "dave")
-                {
-                    contextType.GetProperty("RemainingQuotaBytes")!.SetValue(context, 100_000L);
-                    contextType.GetProperty("OnFinished")!.SetValue(context, (Func<Task>)(() =>
-                    {
-                        Interlocked.Increment(ref _finished);
-                        return Task.CompletedTask;
-                    }));
-                }
-
-                contextType.GetProperty("Permissions")!.SetValue(context, global.Invoke(null, [perms]));
-                return (SshCommandHandler?)resolve.Invoke(null, [args, context]);
+                    HomeDirectory = Home,
+                    Permissions = Wharf.Server.Accounts.PermissionSet.Global(perms),
+                    Uid = session.UserName == "nobody" ? 65534 : null,
+                    Gid = session.UserName == "nobody" ? 65534 : null,
+                    RemainingQuotaBytes = session.UserName == "dave" ? 100_000L : null,
+                    OnFinished = session.UserName == "dave"
+                        ? () =>
+                        {
+                            Interlocked.Increment(ref _finished);
+                            return Task.CompletedTask;
+                        }
+                        : null,
+                };
+                return Wharf.Server.Commands.System.SystemCommands.Resolve(args, context);
             },
         };
         _server.Start(new IPEndPoint(IPAddress.Loopback, 0));

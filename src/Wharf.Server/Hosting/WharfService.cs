@@ -85,7 +85,9 @@ public sealed partial class WharfService : IAsyncDisposable
                 ["connection_id"] = session.Id,
                 ["protocol"] = "SSH",
             });
-            return SshCommands.Resolve(commandLine, _settings.EnabledSshCommands, () => BuildFileSystem(session, "SSH"), () => SystemContext(session));
+            // Transfer logs name SCP as its own protocol, as the seed's log format does.
+            string protocol = commandLine.TrimStart().StartsWith("scp ", StringComparison.Ordinal) ? "SCP" : "SSH";
+            return SshCommands.Resolve(commandLine, _settings.EnabledSshCommands, () => BuildFileSystem(session, protocol), () => SystemContext(session));
         };
         Sftp.SshServer.SessionEnded += OnSessionEnded;
     }
