@@ -82,8 +82,12 @@ public sealed class SshChannel
 
     private async ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, uint extendedType, CancellationToken cancellationToken)
     {
-        using var link = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
-        var ct = link.Token;
+        // Callers usually pass the channel's own Closed token (handlers get it as ctx.Aborted):
+        // linking it again would allocate on every write of the data path for nothing.
+        using var link = cancellationToken.CanBeCanceled && cancellationToken != _closed.Token
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token)
+            : null;
+        var ct = link?.Token ?? _closed.Token;
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
