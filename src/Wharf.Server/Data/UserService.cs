@@ -1,6 +1,7 @@
 using Wharf.Server.Accounts;
 using Wharf.Server.Accounts.Passwords;
 using Wharf.Server.Configuration;
+using Wharf.Server.Events;
 
 namespace Wharf.Server.Data;
 
@@ -24,6 +25,9 @@ public sealed class UserService
         _hashPassword = passwordHasher ?? PasswordHasher.HashIfNeeded;
     }
 
+    /// <summary>Told of every add, update and delete made through this service (data_provider actions, audit).</summary>
+    public ServerEvents? Events { get; init; }
+
     /// <summary>The underlying provider.</summary>
     public IDataProvider Provider => _provider;
 
@@ -38,26 +42,39 @@ public sealed class UserService
     }
 
     /// <summary>Validates, hashes and adds a user; returns the stored user with its id.</summary>
-    public Task<User> AddAsync(User user, CancellationToken cancellationToken = default)
+    public async Task<User> AddAsync(User user, CancellationToken cancellationToken = default)
     {
         EnsureManaged();
         Prepare(user);
-        return _provider.AddUserAsync(user, cancellationToken);
+        var added = await _provider.AddUserAsync(user, cancellationToken).ConfigureAwait(false);
+        Events?.Raise(new UserChangedEvent(UserActions.Add, added));
+        return added;
     }
 
     /// <summary>Validates, hashes and replaces a user (its used quota is kept).</summary>
-    public Task UpdateAsync(User user, CancellationToken cancellationToken = default)
+    public async Task UpdateAsync(User user, CancellationToken cancellationToken = default)
     {
         EnsureManaged();
         Prepare(user);
-        return _provider.UpdateUserAsync(user, cancellationToken);
+        await _provider.UpdateUserAsync(user, cancellationToken).ConfigureAwait(false);
+        if (Events is not null && await _provider.GetUserAsync(user.Username, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            Events.Raise(new UserChangedEvent(UserActions.Update, stored));
+        }
     }
 
     /// <summary>Deletes a user; false when there was none.</summary>
-    public Task<bool> DeleteAsync(string username, CancellationToken cancellationToken = default)
+    public async Task<bool> DeleteAsync(string username, CancellationToken cancellationToken = default)
     {
         EnsureManaged();
-        return _provider.DeleteUserAsync(username, cancellationToken);
+        var before = Events is null ? null : await _provider.GetUserAsync(username, cancellationToken).ConfigureAwait(false);
+        bool deleted = await _provider.DeleteUserAsync(username, cancellationToken).ConfigureAwait(false);
+        if (deleted && before is not null)
+        {
+            Events!.Raise(new UserChangedEvent(UserActions.Delete, before));
+        }
+
+        return deleted;
     }
 
     /// <summary>Throws Validation (field manage_users) when users management is disabled.</summary>

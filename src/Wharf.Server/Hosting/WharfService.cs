@@ -4,6 +4,7 @@ using Wharf.Server.Accounts.Passwords;
 using Wharf.Server.Commands;
 using Wharf.Server.Commands.System;
 using Wharf.Server.Data;
+using Wharf.Server.Events;
 using Wharf.Server.Logging;
 using Wharf.Server.Storage;
 using Wharf.Sftp;
@@ -29,8 +30,9 @@ public sealed partial class WharfService : IAsyncDisposable
     private readonly JsonLineLog _log;
     private readonly ConcurrentDictionary<string, QuotaTracker> _quotas = new(StringComparer.Ordinal);
 
-    public WharfService(ServeSettings settings, IDataProvider provider, JsonLineLog log)
+    public WharfService(ServeSettings settings, IDataProvider provider, JsonLineLog log, ServerEvents? events = null)
     {
+        Events = events ?? new ServerEvents();
         _settings = settings;
         _provider = provider;
         _log = log;
@@ -87,10 +89,44 @@ public sealed partial class WharfService : IAsyncDisposable
             });
             // Transfer logs name SCP as its own protocol, as the seed's log format does.
             string protocol = commandLine.TrimStart().StartsWith("scp ", StringComparison.Ordinal) ? "SCP" : "SSH";
-            return SshCommands.Resolve(commandLine, _settings.EnabledSshCommands, () => BuildFileSystem(session, protocol), () => SystemContext(session));
+            var handler = SshCommands.Resolve(commandLine, _settings.EnabledSshCommands, () => BuildFileSystem(session, protocol), () => SystemContext(session));
+            if (protocol == "SCP")
+            {
+                return handler; // scp raises upload and download, never ssh_cmd (as in the seed)
+            }
+
+            return async context =>
+            {
+                int status = -1;
+                try
+                {
+                    status = await handler(context).ConfigureAwait(false);
+                    return status;
+                }
+                finally
+                {
+                    Events.Raise(new FileActionEvent
+                    {
+                        Action = FileActions.SshCommand,
+                        Username = session.UserName ?? "",
+                        Path = session.Items.TryGetValue(UserKey, out var u) && u is User owner ? owner.HomeDir : "",
+                        VirtualPath = "/",
+                        SshCommand = commandLine,
+                        Protocol = "SSH",
+                        ConnectionId = session.Id,
+                        Succeeded = status == 0,
+                    });
+                }
+            };
         };
         Sftp.SshServer.SessionEnded += OnSessionEnded;
     }
+
+    /// <summary>What happened (transfers, logins, user changes), for metrics and actions.</summary>
+    public ServerEvents Events { get; }
+
+    /// <summary>The data provider users are read from.</summary>
+    public IDataProvider Provider => _provider;
 
     /// <summary>The SFTP server (connections, events).</summary>
     public SftpServer Sftp { get; }
@@ -156,6 +192,7 @@ public sealed partial class WharfService : IAsyncDisposable
         }
 
         session.Items[UserKey] = user;
+        Events.Raise(new LoginEvent(loginType, true, user.Username, session.RemoteEndPoint.Address));
         try
         {
             await _provider.UpdateLastLoginAsync(user.Username).ConfigureAwait(false);
@@ -191,6 +228,7 @@ public sealed partial class WharfService : IAsyncDisposable
         if (request is not PublicKeyAuthenticationRequest { IsQuery: true })
         {
             LogConnectionFailed(request.Session, request.UserName, loginType, error);
+            Events.Raise(new LoginEvent(loginType, false, request.UserName, request.Session.RemoteEndPoint.Address));
         }
 
         return AuthenticationResult.Failure;
@@ -255,7 +293,7 @@ public sealed partial class WharfService : IAsyncDisposable
                 user.DownloadBandwidth > 0 ? new BandwidthLimiter(user.DownloadBandwidth) : null);
         }
 
-        fs = new AuditFileSystem(fs, _log, user.Username, session.Id, protocol);
+        fs = new AuditFileSystem(fs, _log, user.Username, session.Id, protocol, Events, user.HomeDir);
         return new PermissionFileSystem(fs, new PermissionSet(user.Permissions.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value)));
     }
 

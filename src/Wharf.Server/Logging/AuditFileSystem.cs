@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Wharf.Server.Events;
 using Wharf.Sftp.FileSystem;
 
 namespace Wharf.Server.Logging;
@@ -8,9 +9,29 @@ namespace Wharf.Server.Logging;
 /// Writes the transfer logs (sender Upload / Download, with elapsed_ms and size_bytes) and the
 /// command logs (Rename, Rmdir, Mkdir, Symlink, Remove, Chmod, Chown, Chtimes) of the seed's log
 /// format, for operations that succeeded. Failed operations are not logged as done.
+/// With <paramref name="events"/>, it also raises the <see cref="FileActionEvent"/>s (transfers,
+/// deletes, renames) that metrics and actions observe, with paths under <paramref name="homeDir"/>.
 /// </summary>
-public sealed class AuditFileSystem(IFileSystem inner, JsonLineLog log, string username, string connectionId, string protocol) : IFileSystem, IFileOwnerNames, IDisposable
+public sealed class AuditFileSystem(IFileSystem inner, JsonLineLog log, string username, string connectionId, string protocol, ServerEvents? events = null, string homeDir = "") : IFileSystem, IFileOwnerNames, IDisposable
 {
+    /// <summary>Where a virtual path lives on the server (what actions receive, as in SFTPGo).</summary>
+    private string Physical(string virtualPath) => homeDir.Length == 0 ? virtualPath : Path.Join(homeDir, virtualPath.TrimStart('/'));
+
+    private void Raise(string action, string path, string target = "", long bytes = 0, bool succeeded = true) =>
+        events?.Raise(new FileActionEvent
+        {
+            Action = action,
+            Username = username,
+            Path = Physical(path),
+            TargetPath = target.Length == 0 ? "" : Physical(target),
+            VirtualPath = path,
+            VirtualTargetPath = target,
+            Protocol = protocol,
+            ConnectionId = connectionId,
+            Bytes = bytes,
+            Succeeded = succeeded,
+        });
+
     public void Dispose() => (inner as IDisposable)?.Dispose();
 
     public string? GetUserName(uint uid) => (inner as IFileOwnerNames)?.GetUserName(uid);
@@ -56,7 +77,7 @@ public sealed class AuditFileSystem(IFileSystem inner, JsonLineLog log, string u
     }
 
     public async ValueTask<ISftpFile> OpenFileAsync(string path, SftpOpenFlags flags, SftpFileAttributes attributes, CancellationToken ct) =>
-        new AuditFile(await inner.OpenFileAsync(path, flags, attributes, ct).ConfigureAwait(false), this, path);
+        new AuditFile(await inner.OpenFileAsync(path, flags, attributes, ct).ConfigureAwait(false), this, path, (flags & SftpOpenFlags.Write) != 0);
 
     public async ValueTask SetAttributesAsync(string path, SftpFileAttributes attributes, bool followLinks, CancellationToken ct)
     {
@@ -68,6 +89,7 @@ public sealed class AuditFileSystem(IFileSystem inner, JsonLineLog log, string u
     {
         await inner.RemoveFileAsync(path, ct).ConfigureAwait(false);
         Command("Remove", path);
+        Raise(FileActions.Delete, path);
     }
 
     public async ValueTask CreateDirectoryAsync(string path, SftpFileAttributes attributes, CancellationToken ct)
@@ -86,6 +108,7 @@ public sealed class AuditFileSystem(IFileSystem inner, JsonLineLog log, string u
     {
         await inner.RenameAsync(oldPath, newPath, overwrite, ct).ConfigureAwait(false);
         Command("Rename", oldPath, newPath);
+        Raise(FileActions.Rename, oldPath, newPath);
     }
 
     public async ValueTask CreateSymbolicLinkAsync(string linkPath, string targetPath, CancellationToken ct)
@@ -107,7 +130,7 @@ public sealed class AuditFileSystem(IFileSystem inner, JsonLineLog log, string u
     public ValueTask<SftpFileSystemStats> GetFileSystemStatsAsync(string path, CancellationToken ct) => inner.GetFileSystemStatsAsync(path, ct);
 
     /// <summary>Counts the bytes moved through one handle; logs the transfer once, when it ends.</summary>
-    private sealed class AuditFile(ISftpFile file, AuditFileSystem owner, string path) : ISftpFile
+    private sealed class AuditFile(ISftpFile file, AuditFileSystem owner, string path, bool openedForWrite) : ISftpFile
     {
         private readonly long _started = Stopwatch.GetTimestamp();
         private long _read;
@@ -151,15 +174,19 @@ public sealed class AuditFileSystem(IFileSystem inner, JsonLineLog log, string u
 
         private void Log(string level)
         {
-            if ((_read == 0 && _written == 0) || Interlocked.Exchange(ref _logged, 1) != 0)
+            // An empty upload (created or truncated, nothing written) is still an upload.
+            if ((_read == 0 && _written == 0 && !openedForWrite) || Interlocked.Exchange(ref _logged, 1) != 0)
             {
                 return;
             }
 
-            owner.WriteTransfer(level, _written > 0 ? "Upload" : "Download", new Dictionary<string, object?>
+            bool upload = _written > 0 || (_read == 0 && openedForWrite);
+            owner.Raise(upload ? FileActions.Upload : FileActions.Download, path, bytes: upload ? _written : _read, succeeded: level == "info");
+
+            owner.WriteTransfer(level, upload ? "Upload" : "Download", new Dictionary<string, object?>
             {
                 ["elapsed_ms"] = (long)Stopwatch.GetElapsedTime(_started).TotalMilliseconds,
-                ["size_bytes"] = _written > 0 ? _written : _read,
+                ["size_bytes"] = upload ? _written : _read,
                 ["username"] = owner.UserName,
                 ["file_path"] = path,
                 ["connection_id"] = owner.ConnectionId,
