@@ -51,6 +51,12 @@ public static class UserCommands
 
         public TextWriter Error { get; init; } = Console.Error;
 
+        /// <summary>Where --password-stdin reads.</summary>
+        public TextReader In { get; init; } = Console.In;
+
+        /// <summary>Environment lookups (WHARF_ADMIN_PASSWORD).</summary>
+        public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
         /// <summary>Null: <see cref="Accounts.Passwords.PasswordHasher.HashIfNeeded"/>.</summary>
         public Func<string, string>? PasswordHasher { get; init; }
 
