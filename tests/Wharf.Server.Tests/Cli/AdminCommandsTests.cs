@@ -168,9 +168,7 @@ public sealed class AdminCommandsTests : IDisposable
     [Fact]
     public async Task Real_executable_reads_the_password_from_stdin()
     {
-        string configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        string dll = Path.Combine(TestUsers.RepositoryRoot(), "src", "Wharf.Server", "bin", configuration, "net10.0", "wharf.dll");
-        Assert.True(File.Exists(dll), dll + " is missing");
+        string dll = WharfDll();
 
         async Task<(int Code, string Out, string Err)> Wharf(string? stdin, params string[] args)
         {
@@ -221,5 +219,97 @@ public sealed class AdminCommandsTests : IDisposable
         await using var provider = DataProviderFactory.Create(new DataProviderConfig { Driver = "sqlite", Name = "wharf.db" }, _dir);
         await provider.InitializeAsync(Ct);
         Assert.NotNull(await new AdminService(provider).AuthenticateAsync("boss", "s3cret-admin", Ct));
+    }
+
+    [Fact]
+    public async Task Serve_creates_the_default_admin_at_first_start_only()
+    {
+        var env = new Dictionary<string, string>
+        {
+            [AdminService.DefaultUsernameVariable] = "boss",
+            [AdminService.DefaultPasswordVariable] = "short",
+        };
+        var (code, _, err) = await ServeAsync(env, waitFor: null);
+        Assert.Equal(2, code);
+        Assert.Equal("wharf: WHARF_DEFAULT_ADMIN_PASSWORD: password: must be at least 8 characters", err.Trim());
+
+        env[AdminService.DefaultPasswordVariable] = "first password";
+        var (_, output, _) = await ServeAsync(env, waitFor: "wharf serve: SFTP on");
+        Assert.Contains("wharf serve: default admin 'boss' created", output, StringComparison.Ordinal);
+
+        env[AdminService.DefaultPasswordVariable] = "second password";
+        (_, output, _) = await ServeAsync(env, waitFor: "wharf serve: SFTP on");
+        Assert.DoesNotContain("default admin", output, StringComparison.Ordinal);
+
+        await using var provider = DataProviderFactory.Create(new DataProviderConfig { Driver = "sqlite", Name = "wharf.db" }, _dir);
+        await provider.InitializeAsync(Ct);
+        var service = new AdminService(provider);
+        Assert.NotNull(await service.AuthenticateAsync("boss", "first password", Ct));
+        Assert.Null(await service.AuthenticateAsync("boss", "second password", Ct));
+        Assert.Single(await service.ListAsync(Ct));
+    }
+
+    private static string WharfDll()
+    {
+        string configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        string dll = Path.Combine(TestUsers.RepositoryRoot(), "src", "Wharf.Server", "bin", configuration, "net10.0", "wharf.dll");
+        Assert.True(File.Exists(dll), dll + " is missing");
+        return dll;
+    }
+
+    /// <summary>
+    /// Runs <c>wharf serve</c> on ephemeral ports with the HTTP server off. With <paramref name="waitFor"/>
+    /// it is killed once that line appears on stdout; otherwise it is expected to exit by itself.
+    /// </summary>
+    private async Task<(int Code, string Out, string Err)> ServeAsync(IReadOnlyDictionary<string, string> env, string? waitFor)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { WharfDll(), "serve", "--config-dir", _dir, "--log-file-path", "serve.log" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["WHARF_SFTPD__BIND_PORT"] = "0";
+        psi.Environment["WHARF_SFTPD__BIND_ADDRESS"] = "127.0.0.1";
+        psi.Environment["WHARF_HTTPD__BIND_PORT"] = "0";
+        foreach (var (name, value) in env)
+        {
+            psi.Environment[name] = value;
+        }
+
+        using var process = Process.Start(psi)!;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        var output = new System.Text.StringBuilder();
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                output.AppendLine(line);
+                if (waitFor is not null && line.StartsWith(waitFor, StringComparison.Ordinal))
+                {
+                    process.Kill(entireProcessTree: true);
+                    break;
+                }
+            }
+
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        Assert.True(waitFor is null || output.ToString().Contains(waitFor, StringComparison.Ordinal), $"serve did not print '{waitFor}': {output}{await stderr}");
+        return (process.ExitCode, output.ToString(), await stderr);
     }
 }
