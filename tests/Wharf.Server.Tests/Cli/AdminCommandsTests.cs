@@ -222,6 +222,20 @@ public sealed class AdminCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task User_import_restores_the_admins_of_a_dump()
+    {
+        var dump = new DataDump { Users = [TestUsers.Make("u")], Admins = [TestAdmins.Make("root"), TestAdmins.Make("ops")] };
+        string file = Path.Combine(_dir, "dump.json");
+        await File.WriteAllTextAsync(file, dump.ToJson(), Ct);
+        var (code, output, err) = await RunAsync("user", "import", file);
+        Assert.True(code == 0, err);
+        Assert.Contains("imported 2 admins: 2 added, 0 updated, 0 skipped", output, StringComparison.Ordinal);
+        (code, output, _) = await RunAsync("admin", "list");
+        Assert.Equal(0, code);
+        Assert.Equal(2, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
     public async Task Serve_creates_the_default_admin_at_first_start_only()
     {
         var env = new Dictionary<string, string>
