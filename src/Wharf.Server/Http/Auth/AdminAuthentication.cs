@@ -1,0 +1,118 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Wharf.Server.Accounts;
+
+namespace Wharf.Server.Http.Auth;
+
+/// <summary>
+/// Every API, metrics and web route needs an active admin. Credentials, by route:
+/// <list type="bullet">
+/// <item>/api/v1/token: HTTP Basic (admin name and password) — the only place a password is accepted, besides the web login form;</item>
+/// <item>/api/v1/*: <c>Authorization: Bearer</c>, or the web session cookie together with the
+/// <c>X-Wharf-Web</c> header (a header a cross-site form cannot send, so the cookie cannot be ridden);</item>
+/// <item>/metrics: Bearer, or Basic for scrapers that cannot fetch tokens;</item>
+/// <item>/web/*: the session cookie; without it pages redirect to the login page.</item>
+/// </list>
+/// The admin is looked up on every request, so deleting or disabling one takes effect at once.
+/// </summary>
+public sealed class AdminAuthentication(RequestDelegate next, HttpDependencies deps)
+{
+    /// <summary>The web session cookie (HttpOnly, SameSite=Strict).</summary>
+    public const string CookieName = "wharf_token";
+
+    /// <summary>The header that makes a cookie acceptable on API calls.</summary>
+    public const string WebHeader = "X-Wharf-Web";
+
+    /// <summary>Where the authenticated <see cref="Admin"/> is kept in HttpContext.Items.</summary>
+    public const string AdminItem = "wharf.admin";
+
+    /// <summary>The request's admin (set by this middleware on protected routes).</summary>
+    public static Admin? GetAdmin(HttpContext context) => context.Items.TryGetValue(AdminItem, out var a) ? a as Admin : null;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+        bool api = path.StartsWithSegments("/api/v1", StringComparison.Ordinal);
+        bool metrics = path.StartsWithSegments("/metrics", StringComparison.Ordinal);
+        bool web = path.StartsWithSegments("/web", StringComparison.Ordinal);
+        bool open = path.Equals("/api/v1/token", StringComparison.Ordinal)
+            || path.Equals("/healthz", StringComparison.Ordinal)
+            || path.StartsWithSegments("/web/login", StringComparison.Ordinal)
+            || path.StartsWithSegments("/web/static", StringComparison.Ordinal)
+            || !(api || metrics || web);
+        if (open)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        Admin? admin = null;
+        var header = context.Request.Headers.Authorization.ToString();
+        if (AuthenticationHeaderValue.TryParse(header, out var auth) && auth.Parameter is { Length: > 0 } credentials)
+        {
+            if (string.Equals(auth.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase))
+            {
+                admin = await FromTokenAsync(credentials, context.RequestAborted).ConfigureAwait(false);
+            }
+            else if (metrics && string.Equals(auth.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) && TryBasic(credentials, out var name, out var password))
+            {
+                admin = await deps.Admins.AuthenticateAsync(name, password, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        else if (context.Request.Cookies.TryGetValue(CookieName, out var cookie) && (web || context.Request.Headers.ContainsKey(WebHeader)))
+        {
+            admin = await FromTokenAsync(cookie, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (admin is null)
+        {
+            if (web)
+            {
+                context.Response.Redirect("/web/login");
+                return;
+            }
+
+            context.Response.Headers.WWWAuthenticate = metrics ? "Bearer, Basic realm=\"wharf\"" : "Bearer";
+            await Problems.Create(StatusCodes.Status401Unauthorized, "an admin token is required: GET /api/v1/token with HTTP Basic credentials, then send Authorization: Bearer <token>")
+                .ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        context.Items[AdminItem] = admin;
+        await next(context).ConfigureAwait(false);
+    }
+
+    private async Task<Admin?> FromTokenAsync(string token, CancellationToken ct) =>
+        deps.Tokens.Validate(token) is { } valid ? await deps.Admins.GetActiveAdminAsync(valid.Username, ct).ConfigureAwait(false) : null;
+
+    /// <summary>Decodes <c>base64(name:password)</c>.</summary>
+    public static bool TryBasic(string credentials, out string name, out string password)
+    {
+        name = password = "";
+        if (credentials.Length > 4096)
+        {
+            return false;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(credentials));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        int colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            return false;
+        }
+
+        name = decoded[..colon];
+        password = decoded[(colon + 1)..];
+        return true;
+    }
+}

@@ -1,0 +1,39 @@
+using Wharf.Server.Accounts;
+using Wharf.Server.Configuration;
+using Wharf.Server.Data;
+using Wharf.Server.Hosting;
+using Wharf.Server.Http.Auth;
+using Wharf.Server.Logging;
+
+namespace Wharf.Server.Http;
+
+/// <summary>What the REST API and web admin work on: the running service, its users and admins.</summary>
+public sealed class HttpDependencies
+{
+    /// <summary>The SFTP service (connections, events, data provider).</summary>
+    public required WharfService Service { get; init; }
+
+    /// <summary>Validated user writes (raises the data_provider events).</summary>
+    public required UserService Users { get; init; }
+
+    /// <summary>Administrator lookup for authentication.</summary>
+    public required IAdminDirectory Admins { get; init; }
+
+    /// <summary>Token issuer and validator.</summary>
+    public AdminTokens Tokens { get; init; } = new();
+
+    /// <summary>Where http logs go (sender httpd).</summary>
+    public required JsonLineLog Log { get; init; }
+
+    /// <summary>The loaded configuration.</summary>
+    public required WharfConfig Config { get; init; }
+
+    /// <summary>Called once per response with its status (metrics).</summary>
+    public Action<int>? ResponseObserver { get; init; }
+
+    /// <summary>Writes the Prometheus page; null serves 404 at /metrics.</summary>
+    public Func<Stream, CancellationToken, Task>? MetricsWriter { get; init; }
+
+    /// <summary>The Prometheus content type for <see cref="MetricsWriter"/>.</summary>
+    public string MetricsContentType { get; init; } = "text/plain; version=0.0.4; charset=utf-8";
+}
