@@ -103,19 +103,6 @@ internal static class ServeCommand
         }
 
         await using var providerScope = provider;
-        try
-        {
-            if (await new AdminService(provider).EnsureDefaultAdminAsync(AdminService.DefaultAdminEnvironment(), ct).ConfigureAwait(false) is { } admin)
-            {
-                Console.WriteLine($"wharf serve: default admin '{admin.Username}' created");
-            }
-        }
-        catch (DataProviderException ex)
-        {
-            Console.Error.WriteLine($"wharf: {ex.Message}");
-            return ex.Error == DataProviderError.Validation ? 2 : 1;
-        }
-
         var settings = new ServeSettings
         {
             BindAddress = sftpd.BindAddress.Length == 0 ? IPAddress.Any : IPAddress.Parse(sftpd.BindAddress),

@@ -248,12 +248,13 @@ public sealed class AdminCommandsTests : IDisposable
         Assert.Equal("wharf: WHARF_DEFAULT_ADMIN_PASSWORD: password: must be at least 8 characters", err.Trim());
 
         env[AdminService.DefaultPasswordVariable] = "first password";
-        var (_, output, _) = await ServeAsync(env, waitFor: "wharf serve: SFTP on");
-        Assert.Contains("wharf serve: default admin 'boss' created", output, StringComparison.Ordinal);
+        string log = Path.Combine(_dir, "serve.log");
+        await ServeAsync(env, waitFor: "wharf serve: SFTP on");
+        Assert.Single(File.ReadAllLines(log), l => l.Contains("created the default admin", StringComparison.Ordinal) && l.Contains("boss", StringComparison.Ordinal));
 
         env[AdminService.DefaultPasswordVariable] = "second password";
-        (_, output, _) = await ServeAsync(env, waitFor: "wharf serve: SFTP on");
-        Assert.DoesNotContain("default admin", output, StringComparison.Ordinal);
+        await ServeAsync(env, waitFor: "wharf serve: SFTP on");
+        Assert.Single(File.ReadAllLines(log), l => l.Contains("created the default admin", StringComparison.Ordinal));
 
         await using var provider = DataProviderFactory.Create(new DataProviderConfig { Driver = "sqlite", Name = "wharf.db" }, _dir);
         await provider.InitializeAsync(Ct);
@@ -273,7 +274,7 @@ public sealed class AdminCommandsTests : IDisposable
 
     /// <summary>
     /// Runs <c>wharf serve</c> on ephemeral ports with the HTTP server off. With <paramref name="waitFor"/>
-    /// it is killed once that line appears on stdout; otherwise it is expected to exit by itself.
+    /// it is stopped (SIGTERM) once that line appears on stdout; otherwise it is expected to exit by itself.
     /// </summary>
     private async Task<(int Code, string Out, string Err)> ServeAsync(IReadOnlyDictionary<string, string> env, string? waitFor)
     {
@@ -308,7 +309,9 @@ public sealed class AdminCommandsTests : IDisposable
                 output.AppendLine(line);
                 if (waitFor is not null && line.StartsWith(waitFor, StringComparison.Ordinal))
                 {
-                    process.Kill(entireProcessTree: true);
+                    // SIGTERM: serve stops cleanly and flushes its log.
+                    using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                    await kill.WaitForExitAsync(timeout.Token);
                     break;
                 }
             }
