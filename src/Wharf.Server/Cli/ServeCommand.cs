@@ -4,6 +4,7 @@ using Wharf.Server.Configuration;
 using Wharf.Server.Data;
 using Wharf.Server.Events;
 using Wharf.Server.Http;
+using Wharf.Server.Metrics;
 using Wharf.Server.Hosting;
 using Wharf.Server.Logging;
 using Wharf.Sftp.FileSystem.Local;
@@ -139,6 +140,7 @@ internal static class ServeCommand
 
         var events = new ServerEvents();
         await using var service = new WharfService(settings, provider, log, events);
+        using var metrics = new WharfMetrics(events, () => service.Sftp.Connections.Count, provider.IsAvailableAsync);
         try
         {
             service.Start();
@@ -149,7 +151,7 @@ internal static class ServeCommand
             return 1;
         }
 
-        await using var http = await StartHttpAsync(config, service, admins, events, log, ct).ConfigureAwait(false);
+        await using var http = await StartHttpAsync(config, service, admins, events, metrics, log, ct).ConfigureAwait(false);
         if (http is { Address: null })
         {
             return 1;
@@ -181,7 +183,7 @@ internal static class ServeCommand
     /// Starts the httpd listener unless bind_port is 0. Returns null when disabled; a service with a
     /// null <see cref="HttpService.Address"/> when it could not listen (the error is printed).
     /// </summary>
-    private static async Task<HttpService?> StartHttpAsync(WharfConfig config, WharfService service, AdminService admins, ServerEvents events, JsonLineLog log, CancellationToken ct)
+    private static async Task<HttpService?> StartHttpAsync(WharfConfig config, WharfService service, AdminService admins, ServerEvents events, WharfMetrics metrics, JsonLineLog log, CancellationToken ct)
     {
         var httpd = config.Httpd;
         if (httpd.BindPort == 0)
@@ -197,6 +199,9 @@ internal static class ServeCommand
             Admins = admins,
             Log = log,
             Config = config,
+            ResponseObserver = metrics.RecordHttpRequest,
+            MetricsWriter = metrics.WriteAsync,
+            MetricsContentType = WharfMetrics.ContentType,
         }, address, httpd.BindPort);
         try
         {

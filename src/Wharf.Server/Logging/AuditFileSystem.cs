@@ -174,8 +174,10 @@ public sealed class AuditFileSystem(IFileSystem inner, JsonLineLog log, string u
 
         private void Log(string level)
         {
-            // An empty upload (created or truncated, nothing written) is still an upload.
-            if ((_read == 0 && _written == 0 && !openedForWrite) || Interlocked.Exchange(ref _logged, 1) != 0)
+            // An empty upload (created or truncated, nothing written) is still an upload. Files an
+            // SSH command reads (md5sum …) are not transfers: the seed logs SFTP and SCP transfers
+            // only, and such commands raise ssh_cmd, never download.
+            if ((_read == 0 && _written == 0 && !openedForWrite) || owner.Protocol == "SSH" || Interlocked.Exchange(ref _logged, 1) != 0)
             {
                 return;
             }
