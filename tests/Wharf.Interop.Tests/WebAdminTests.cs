@@ -10,8 +10,19 @@ namespace Wharf.Interop.Tests;
 /// The web admin in a real headless Chromium against the real `wharf serve`: log in, manage
 /// users through the forms, watch an SFTP session appear and close it from the page.
 /// </summary>
-public sealed class WebAdminTests(WebAdminFixture f) : IClassFixture<WebAdminFixture>
+public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
 {
+    private readonly WebAdminFixture f;
+
+    public WebAdminTests(WebAdminFixture fixture)
+    {
+        f = fixture;
+        if (HeadlessChromium.Available)
+        {
+            _ = f.Browser.PageErrors(); // what an earlier test left behind is its own business
+        }
+    }
+
     private static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
     private static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "scripts", name);
@@ -85,6 +96,7 @@ public sealed class WebAdminTests(WebAdminFixture f) : IClassFixture<WebAdminFix
         Assert.Equal(0, hold.ExitCode);
         B.WaitUntil(d => d.FindElements(By.CssSelector("#connections tbody tr[data-username='carol']")).Count == 0, "the closed session to leave the table");
         Assert.Contains("closed", B.Text("#message"));
+        Assert.Empty(B.PageErrors());
     }
 
     /// <summary>paramiko logged in as <paramref name="user"/>, holding its session open until the server ends it.</summary>
@@ -163,6 +175,13 @@ public sealed class WebAdminTests(WebAdminFixture f) : IClassFixture<WebAdminFix
         withHeader.Headers.Add("Cookie", pair);
         withHeader.Headers.Add("X-Wharf-Web", "1");
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(withHeader)).StatusCode);
+
+        // The browser enforces the policy: a script injected inline is refused, and says so.
+        f.LogIn();
+        _ = B.PageErrors();
+        ((IJavaScriptExecutor)D).ExecuteScript("const s = document.createElement('script'); s.textContent = 'window.injected = 1'; document.body.append(s);");
+        Assert.Null(((IJavaScriptExecutor)D).ExecuteScript("return window.injected;"));
+        Assert.Contains(B.PageErrors(), m => m.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -184,6 +203,7 @@ public sealed class WebAdminTests(WebAdminFixture f) : IClassFixture<WebAdminFix
         var response = await http.PostAsync("/web/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["username"] = WebAdminFixture.AdminName, ["password"] = "wrong" }));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("invalid username or password", await response.Content.ReadAsStringAsync());
+        Assert.Empty(B.PageErrors());
     }
 
     [Fact]
@@ -227,6 +247,7 @@ public sealed class WebAdminTests(WebAdminFixture f) : IClassFixture<WebAdminFix
         await f.Api.PutAsync("/api/v1/users/dave", new StringContent("""{"status":1,"home_dir":"HOME","permissions":{"/":["*"]}}""".Replace("HOME", Path.Combine(f.Homes, "dave"), StringComparison.Ordinal), Encoding.UTF8, "application/json"));
         login = await ProcessRunner.RunAsync(Python, [Script("paramiko_sftp.py"), f.SftpPort.ToString(), "dave", "pw-dave-123", "listing", ".", "0"], timeout: TimeSpan.FromMinutes(1));
         Assert.True(login.ExitCode == 0, login.StdOut + login.StdErr);
+        Assert.Empty(B.PageErrors());
     }
 
     [Fact]
@@ -239,6 +260,7 @@ public sealed class WebAdminTests(WebAdminFixture f) : IClassFixture<WebAdminFix
         AcceptConfirm();
         B.WaitUntil(d => d.FindElements(By.CssSelector("#users tbody tr[data-username='erin']")).Count == 0, "erin's row to go");
         Assert.Null(await f.GetUserAsync("erin"));
+        Assert.Empty(B.PageErrors());
     }
 
     [Fact]
@@ -264,6 +286,7 @@ public sealed class WebAdminTests(WebAdminFixture f) : IClassFixture<WebAdminFix
         var ipError = B.WaitFor(d => d.FindElements(By.CssSelector(".field[data-field='allowed_ip'] .field-error")).FirstOrDefault(e => e.Displayed), "the allowed_ip error");
         Assert.Contains("not-a-network", ipError.Text);
         Assert.False(D.FindElement(By.CssSelector(".field[data-field='home_dir'] .field-error")).Displayed);
+        Assert.Empty(B.PageErrors());
     }
 
     [Fact]
@@ -293,6 +316,7 @@ public sealed class WebAdminTests(WebAdminFixture f) : IClassFixture<WebAdminFix
 
         Type("search", "zzz-nobody");
         B.WaitUntil(d => d.FindElement(By.CssSelector("#users tbody")).Text.Contains("No user matches", StringComparison.Ordinal), "the empty result");
+        Assert.Empty(B.PageErrors());
     }
 
     [Fact]
@@ -305,5 +329,6 @@ public sealed class WebAdminTests(WebAdminFixture f) : IClassFixture<WebAdminFix
         Assert.Empty(D.Manage().Cookies.AllCookies);
         Go("/web/connections");
         B.WaitUntil(d => new Uri(d.Url).AbsolutePath == "/web/login", "the redirect after logout");
+        Assert.Empty(B.PageErrors());
     }
 }

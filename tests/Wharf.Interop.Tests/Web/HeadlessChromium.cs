@@ -25,6 +25,7 @@ public sealed class HeadlessChromium : IDisposable
         options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,900",
             "--user-data-dir=" + _profile);
+        options.SetLoggingPreference(LogType.Browser, LogLevel.All); // to catch script errors and CSP refusals
         Driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
         Driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(30);
     }
@@ -62,6 +63,18 @@ public sealed class HeadlessChromium : IDisposable
     /// <summary>Waits until <paramref name="condition"/> holds.</summary>
     public void WaitUntil(Func<IWebDriver, bool> condition, string what, double seconds = 15) =>
         WaitFor(d => condition(d) ? "" : null, what, seconds);
+
+    /// <summary>
+    /// The page's script errors and Content-Security-Policy refusals since the last call: either
+    /// would leave a page silently half-working, so tests assert there are none. (Failed requests
+    /// are logged too, but a 400 can be the point of a test.)
+    /// </summary>
+    public IReadOnlyList<string> PageErrors() =>
+        Driver.Manage().Logs.GetLog(LogType.Browser)
+            .Select(e => e.Message)
+            .Where(m => m.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || m.Contains("Uncaught", StringComparison.Ordinal)
+                || m.Contains("TypeError", StringComparison.Ordinal) || m.Contains("ReferenceError", StringComparison.Ordinal) || m.Contains("SyntaxError", StringComparison.Ordinal))
+            .ToList();
 
     /// <summary>The text of the first element matching <paramref name="css"/>, or "" when there is none.</summary>
     public string Text(string css)
