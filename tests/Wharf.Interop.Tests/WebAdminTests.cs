@@ -69,10 +69,15 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
         Type("f-password", "carol-Secret-1");
         Type("f-home_dir", home);
         Type("f-quota_size", "1048576");
+        ((IJavaScriptExecutor)D).ExecuteScript("document.getElementById('f-expiration_date').value = '2035-01-02T03:04';");
         D.FindElement(By.Id("save")).Click();
         B.WaitUntil(d => d.Url.EndsWith("/web/users", StringComparison.Ordinal), "the users page after saving");
         Row("users", "carol");
         Assert.Contains("carol", B.Text("#message"));
+        var carol = (await f.GetUserAsync("carol"))!.Value;
+        Assert.Equal(new DateTimeOffset(new DateTime(2035, 1, 2, 3, 4, 0, DateTimeKind.Local)).ToUnixTimeMilliseconds(), carol.GetProperty("expiration_date").GetInt64());
+        Assert.Equal(home, carol.GetProperty("home_dir").GetString());
+        Assert.False(carol.TryGetProperty("password", out _));
 
         // Quota usage: an upload shows up as used/limit with a bar.
         var upload = await ProcessRunner.RunAsync(Python, [Script("paramiko_sftp.py"), f.SftpPort.ToString(), "carol", "carol-Secret-1", "roundtrip", "70000"], timeout: TimeSpan.FromMinutes(2));
@@ -176,6 +181,16 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
         withHeader.Headers.Add("X-Wharf-Web", "1");
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(withHeader)).StatusCode);
 
+        // Opening a page renews the session, so it ends after inactivity, not in the middle of work.
+        using var page = new HttpRequestMessage(HttpMethod.Get, "/web/users");
+        page.Headers.Add("Cookie", pair);
+        var pageResponse = await http.SendAsync(page);
+        Assert.Equal(HttpStatusCode.OK, pageResponse.StatusCode);
+        string renewed = pageResponse.Headers.GetValues("Set-Cookie").Single();
+        Assert.StartsWith("wharf_token=", renewed);
+        Assert.NotEqual(pair, renewed.Split(';')[0]);
+        Assert.Contains("samesite=strict", renewed, StringComparison.OrdinalIgnoreCase);
+
         // The browser enforces the policy: a script injected inline is refused, and says so.
         f.LogIn();
         _ = B.PageErrors();
@@ -211,6 +226,8 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
     {
         Assert.SkipUnless(HeadlessChromium.Available, "chromium and chromium-driver are not installed");
         await f.AddUserAsync("dave");
+        long expires = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeMilliseconds() / 1000 * 1000 + 123; // not a whole minute: the form must keep it as is
+        await PutAsync("dave", $$$"""{"expiration_date":{{{expires}}},"home_dir":"{{{Path.Combine(f.Homes, "dave")}}}","permissions":{"/":["*"]}}""");
         f.LogIn();
         Row("users", "dave").FindElement(By.LinkText("Edit")).Click();
         B.WaitUntil(d => d.FindElement(By.Id("f-home_dir")).GetAttribute("value")!.EndsWith("dave", StringComparison.Ordinal), "the edit form filled in");
@@ -240,14 +257,21 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
         Assert.Equal(["127.0.0.0/8", "10.0.0.0/8"], dave.GetProperty("allowed_ip").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["list", "upload"], dave.GetProperty("permissions").GetProperty("/in").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["*"], dave.GetProperty("permissions").GetProperty("/").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(expires, dave.GetProperty("expiration_date").GetInt64());
 
         // The password was left empty, so the old one still works.
         var login = await ProcessRunner.RunAsync(Python, [Script("paramiko_sftp.py"), f.SftpPort.ToString(), "dave", "pw-dave-123", "listing", ".", "0"], timeout: TimeSpan.FromMinutes(1));
         Assert.Contains("Authentication failed", login.StdErr); // inactive now
-        await f.Api.PutAsync("/api/v1/users/dave", new StringContent("""{"status":1,"home_dir":"HOME","permissions":{"/":["*"]}}""".Replace("HOME", Path.Combine(f.Homes, "dave"), StringComparison.Ordinal), Encoding.UTF8, "application/json"));
+        await PutAsync("dave", $$$"""{"status":1,"home_dir":"{{{Path.Combine(f.Homes, "dave")}}}","permissions":{"/":["*"]}}""");
         login = await ProcessRunner.RunAsync(Python, [Script("paramiko_sftp.py"), f.SftpPort.ToString(), "dave", "pw-dave-123", "listing", ".", "0"], timeout: TimeSpan.FromMinutes(1));
         Assert.True(login.ExitCode == 0, login.StdOut + login.StdErr);
         Assert.Empty(B.PageErrors());
+    }
+
+    private async Task PutAsync(string user, string json)
+    {
+        using var response = await f.Api.PutAsync("/api/v1/users/" + user, new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

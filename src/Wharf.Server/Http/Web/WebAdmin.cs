@@ -40,6 +40,10 @@ public static class WebAdmin
                 if (!context.Request.Path.StartsWithSegments("/web/static", StringComparison.Ordinal))
                 {
                     headers.CacheControl = "no-store";
+                    if (HttpMethods.IsGet(context.Request.Method) && AdminAuthentication.GetAdmin(context) is { } admin)
+                    {
+                        WebLogin.RenewSession(deps, context, admin.Username);
+                    }
                 }
             }
 

@@ -45,9 +45,18 @@ public static class WebLogin
             return pages.Login("invalid username or password", username, StatusCodes.Status401Unauthorized);
         }
 
-        var (token, expires) = deps.Tokens.Issue(admin.Username);
-        context.Response.Cookies.Append(AdminAuthentication.CookieName, token, CookieOptions(request, expires));
+        RenewSession(deps, context, admin.Username);
         return Results.Redirect("/web/users");
+    }
+
+    /// <summary>
+    /// Sets a fresh session cookie. Called at login and on every page an admin opens, so the
+    /// session ends after the token lifetime without activity rather than in the middle of work.
+    /// </summary>
+    public static void RenewSession(HttpDependencies deps, HttpContext context, string adminName)
+    {
+        var (token, expires) = deps.Tokens.Issue(adminName);
+        context.Response.Cookies.Append(AdminAuthentication.CookieName, token, CookieOptions(context.Request, expires));
     }
 
     /// <summary>Revokes the session's token and drops the cookie. Needs the web header, so another site cannot log the admin out.</summary>

@@ -37,6 +37,7 @@ document.addEventListener('DOMContentLoaded', async () => {
     field('username').readOnly = true;
     field('status').value = String(user.status);
     field('expiration_date').value = toLocalInput(user.expiration_date);
+    field('expiration_date').dataset.original = String(user.expiration_date || 0);
     field('home_dir').value = user.home_dir || '';
     for (const n of numbers) field(n).value = String(user[n] || 0);
     for (const n of lists) field(n).value = (user[n] || []).join('\n');
@@ -57,12 +58,20 @@ document.addEventListener('DOMContentLoaded', async () => {
     return raw !== '' && Number.isFinite(n) ? n : (raw || 'not a number');
   }
 
+  // The input has minute precision: an untouched date keeps its exact stored value.
+  function expiration() {
+    const input = field('expiration_date');
+    const original = Number(input.dataset.original || 0);
+    if (input.value === toLocalInput(original)) return original;
+    return input.value ? new Date(input.value).getTime() : 0;
+  }
+
   function collect() {
     const user = {
       username: field('username').value.trim(),
       status: Number(field('status').value),
       home_dir: field('home_dir').value.trim(),
-      expiration_date: field('expiration_date').value ? new Date(field('expiration_date').value).getTime() : 0,
+      expiration_date: expiration(),
       permissions: {},
     };
     const password = field('password').value;
