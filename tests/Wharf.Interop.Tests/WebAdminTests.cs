@@ -91,9 +91,13 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
 
         using var hold = StartHold("carol", "carol-Secret-1");
         Go("/web/connections");
-        var row = Row("connections", "carol");
-        Assert.Contains("SFTP", row.Text);
-        B.WaitFor(d => Row("connections", "carol").FindElement(By.CssSelector("button.close")), "the Close button").Click();
+        // The table is redrawn every two seconds, so each look and the click retry on a stale row.
+        B.WaitUntil(d => Row("connections", "carol").Text.Contains("SFTP", StringComparison.Ordinal), "carol's SFTP session");
+        B.WaitFor(d =>
+        {
+            Row("connections", "carol").FindElement(By.CssSelector("button.close")).Click();
+            return "";
+        }, "a click on Close");
         AcceptConfirm();
         var ended = await hold.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.StartsWith("disconnected", ended);
