@@ -52,6 +52,7 @@ public sealed class HttpService : IAsyncDisposable
         ServiceEndpoints.Map(_app, api, deps);
         UserEndpoints.Map(api, deps);
         ConnectionEndpoints.Map(api, deps);
+        Web.WebAdmin.Map(_app, deps);
         _app.MapGet("/metrics", async (HttpResponse response) =>
         {
             if (deps.MetricsWriter is null)
