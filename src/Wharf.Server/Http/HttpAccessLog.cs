@@ -21,6 +21,12 @@ public sealed class HttpAccessLog(RequestDelegate next, HttpDependencies deps)
         {
             await next(context).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // Kestrel's own refusals (body over the limit, malformed request) keep their status.
+            context.Response.Clear();
+            await Problems.Create(ex.StatusCode, ex.Message).ExecuteAsync(context).ConfigureAwait(false);
+        }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
             deps.Log.Write("error", "httpd", $"unhandled error on {context.Request.Method} {context.Request.Path}: {ex.GetType().Name}: {ex.Message}");

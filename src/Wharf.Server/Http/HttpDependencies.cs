@@ -22,6 +22,9 @@ public sealed class HttpDependencies
     /// <summary>Token issuer and validator.</summary>
     public AdminTokens Tokens { get; init; } = new();
 
+    /// <summary>Quota scans running in the background.</summary>
+    public QuotaScans QuotaScans { get; } = new();
+
     /// <summary>Where http logs go (sender httpd).</summary>
     public required JsonLineLog Log { get; init; }
 
