@@ -177,3 +177,14 @@ public sealed class TestAdmins : IAdminDirectory
     public Task<Admin?> GetActiveAdminAsync(string username, CancellationToken cancellationToken = default) =>
         Task.FromResult(_admins.TryGetValue(username, out var a) && a.Status == 1 ? a : null);
 }
+
+internal static class AdminSwitches
+{
+    /// <summary>Disables an admin the way an operator would.</summary>
+    public static Task DisableAdminAsync(this HttpTestHost h, string name, CancellationToken ct)
+    {
+        _ = ct;
+        h.Admins.SetStatus(name, 0);
+        return Task.CompletedTask;
+    }
+}
