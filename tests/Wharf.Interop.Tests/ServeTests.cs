@@ -67,6 +67,8 @@ public sealed partial class ServeFixture : IAsyncLifetime
             psi.ArgumentList.Add(a);
         }
 
+        // The HTTP server (default 127.0.0.1:8080) is off unless a test asks for it, so parallel servers do not collide.
+        psi.Environment["WHARF_HTTPD__BIND_PORT"] = "0";
         foreach (var (k, v) in environment)
         {
             psi.Environment[k] = v;
@@ -85,6 +87,14 @@ public sealed partial class ServeFixture : IAsyncLifetime
 
     [GeneratedRegex(@"SFTP on [^\s]*:(\d+)")]
     private static partial Regex PortRegex();
+
+    /// <summary>A TCP port free at the time of the call (for the HTTP server, which needs a fixed port in its config).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     /// <summary>Runs `wharf user ...` against this fixture's config dir.</summary>
     public Task<ProcessRunner.Result> UserAsync(params string[] args) => UserAsync(ConfigDir, args);

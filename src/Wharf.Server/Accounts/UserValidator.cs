@@ -66,7 +66,8 @@ public static class UserValidator
         ValidateNetworks(user.DeniedIp, "denied_ip");
     }
 
-    private static void ValidateUsername(string? name)
+    /// <summary>The username rules users and admins share: 1..255 characters, no "/", no control characters, not "." or "..".</summary>
+    internal static void ValidateUsername(string? name)
     {
         if (string.IsNullOrEmpty(name) || name.Length > 255)
         {

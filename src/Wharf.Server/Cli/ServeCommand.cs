@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Net;
 using Wharf.Server.Configuration;
 using Wharf.Server.Data;
+using Wharf.Server.Events;
+using Wharf.Server.Http;
 using Wharf.Server.Hosting;
 using Wharf.Server.Logging;
 using Wharf.Sftp.FileSystem.Local;
@@ -121,7 +123,22 @@ internal static class ServeCommand
             MaxConnectionsPerAddress = sftpd.MaxConnectionsPerIp,
             TrackQuota = config.DataProvider.TrackQuota,
         };
-        await using var service = new WharfService(settings, provider, log);
+        var admins = new AdminService(provider);
+        try
+        {
+            if (await admins.EnsureDefaultAdminAsync(AdminService.DefaultAdminEnvironment(), ct).ConfigureAwait(false) is { } created)
+            {
+                log.Write("info", "service", $"created the default admin '{created.Username}' from {AdminService.DefaultUsernameVariable}");
+            }
+        }
+        catch (DataProviderException ex)
+        {
+            Console.Error.WriteLine($"wharf: {ex.Message}");
+            return 2;
+        }
+
+        var events = new ServerEvents();
+        await using var service = new WharfService(settings, provider, log, events);
         try
         {
             service.Start();
@@ -132,8 +149,24 @@ internal static class ServeCommand
             return 1;
         }
 
+        await using var http = await StartHttpAsync(config, service, admins, events, log, ct).ConfigureAwait(false);
+        if (http is { Address: null })
+        {
+            return 1;
+        }
+
         log.Write("info", "service", $"wharf serve started: SFTP on {service.Sftp.LocalEndPoint}, data provider {provider.Driver}, config dir {configDir}");
         Console.WriteLine($"wharf serve: SFTP on {service.Sftp.LocalEndPoint} (data provider {provider.Driver}, config dir {configDir})");
+        if (http?.Address is { } httpAddress)
+        {
+            log.Write("info", "service", $"HTTP on {httpAddress}: REST API /api/v1, web admin /web, metrics /metrics");
+            Console.WriteLine($"wharf serve: HTTP on {httpAddress} (REST API /api/v1, web admin /web, metrics /metrics)");
+            if ((await provider.ListAdminsAsync(ct).ConfigureAwait(false)).Count == 0)
+            {
+                Console.WriteLine($"No admins yet. Add one with: wharf admin add NAME --password-stdin --config-dir {configDir} (or set {AdminService.DefaultUsernameVariable} and {AdminService.DefaultPasswordVariable} before the first start)");
+            }
+        }
+
         if ((await provider.ListUsersAsync(0, 1, cancellationToken: ct).ConfigureAwait(false)).Count == 0)
         {
             Console.WriteLine($"No users yet. Add one with: wharf user add --config-dir {configDir} --username NAME --password SECRET --home-dir /path/to/home");
@@ -142,5 +175,38 @@ internal static class ServeCommand
         await ShutdownSignal.WaitAsync(ct).ConfigureAwait(false);
         log.Write("info", "service", "wharf serve stopping");
         return 0;
+    }
+
+    /// <summary>
+    /// Starts the httpd listener unless bind_port is 0. Returns null when disabled; a service with a
+    /// null <see cref="HttpService.Address"/> when it could not listen (the error is printed).
+    /// </summary>
+    private static async Task<HttpService?> StartHttpAsync(WharfConfig config, WharfService service, AdminService admins, ServerEvents events, JsonLineLog log, CancellationToken ct)
+    {
+        var httpd = config.Httpd;
+        if (httpd.BindPort == 0)
+        {
+            return null;
+        }
+
+        var address = httpd.BindAddress.Length == 0 ? IPAddress.Any : IPAddress.Parse(httpd.BindAddress);
+        var http = new HttpService(new HttpDependencies
+        {
+            Service = service,
+            Users = new UserService(service.Provider, config.DataProvider) { Events = events },
+            Admins = admins,
+            Log = log,
+            Config = config,
+        }, address, httpd.BindPort);
+        try
+        {
+            await http.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            Console.Error.WriteLine($"wharf: httpd.bind_port: cannot listen on {address}:{httpd.BindPort}: {ex.Message}");
+        }
+
+        return http;
     }
 }

@@ -6,13 +6,17 @@ using Wharf.Server.Configuration;
 namespace Wharf.Server.Data;
 
 /// <summary>
-/// A backup: SFTPGo's dump shape (<c>{"users": [...]}</c>; other sections such as folders or
-/// admins are ignored when read). Passwords are kept hashed.
+/// A backup: SFTPGo's dump shape (<c>{"users": [...], "admins": [...]}</c>; other sections such
+/// as folders are ignored when read, and a dump without "admins" restores users only).
+/// Passwords are kept hashed.
 /// </summary>
 public sealed class DataDump
 {
     /// <summary>The users, with SFTPGo's property names.</summary>
     [JsonPropertyName("users")] public List<User> Users { get; set; } = [];
+
+    /// <summary>The administrators (password hashes included, as SFTPGo dumps them).</summary>
+    [JsonPropertyName("admins")] public List<Admin> Admins { get; set; } = [];
 
     /// <summary>Reads a dump from JSON text.</summary>
     /// <exception cref="DataProviderException">Validation (field users) for malformed JSON.</exception>
@@ -22,6 +26,7 @@ public sealed class DataDump
         {
             var dump = JsonSerializer.Deserialize<DataDump>(json, DataJson.Compact) ?? new DataDump();
             dump.Users ??= [];
+            dump.Admins ??= [];
             return dump;
         }
         catch (JsonException ex)
@@ -49,12 +54,12 @@ public sealed class DataDump
     /// <summary>The dump as indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, DataJson.Indented);
 
-    /// <summary>Every user of <paramref name="provider"/>, in username order.</summary>
+    /// <summary>Every user and admin of <paramref name="provider"/>, in username order.</summary>
     public static async Task<DataDump> DumpAsync(IDataProvider provider, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(provider);
         const int Page = 500;
-        var dump = new DataDump();
+        var dump = new DataDump { Admins = [.. await provider.ListAdminsAsync(cancellationToken).ConfigureAwait(false)] };
         for (int offset = 0; ; offset += Page)
         {
             var page = await provider.ListUsersAsync(offset, Page, false, cancellationToken).ConfigureAwait(false);
@@ -67,12 +72,14 @@ public sealed class DataDump
     }
 
     /// <summary>
-    /// Restores the users of <paramref name="dump"/> into <paramref name="provider"/>. Every user is
-    /// validated (with <paramref name="config"/>, default settings when null) before anything is
-    /// written; passwords are hashed with <paramref name="passwordHasher"/> unless already hashed.
-    /// New users keep the dump's used quota and last login; updated users keep theirs.
+    /// Restores the users and admins of <paramref name="dump"/> into <paramref name="provider"/>.
+    /// Every user and admin is validated (users with <paramref name="config"/>, default settings
+    /// when null) before anything is written; passwords are hashed with
+    /// <paramref name="passwordHasher"/> unless already hashed. New users and admins keep the
+    /// dump's used quota and last login; updated ones keep theirs. A restore that would leave no
+    /// active admin where there was one is refused.
     /// </summary>
-    /// <exception cref="DataProviderException">Validation for a bad or duplicated user, naming the field.</exception>
+    /// <exception cref="DataProviderException">Validation for a bad or duplicated user or admin, naming the field.</exception>
     public static async Task<RestoreResult> RestoreAsync(IDataProvider provider, DataDump dump, RestoreMode mode,
         DataProviderConfig? config = null, Func<string, string>? passwordHasher = null, CancellationToken cancellationToken = default)
     {
@@ -107,6 +114,9 @@ public sealed class DataDump
             users.Add(user);
         }
 
+        var admins = PrepareAdmins(new AdminService(provider, passwordHasher), dump.Admins ?? []);
+        await EnsureAnActiveAdminRemainsAsync(provider, admins, mode, cancellationToken).ConfigureAwait(false);
+
         int added = 0, updated = 0, skipped = 0;
         foreach (var user in users)
         {
@@ -135,6 +145,104 @@ public sealed class DataDump
             updated++;
         }
 
-        return new RestoreResult(added, updated, skipped);
+        var (adminsAdded, adminsUpdated, adminsSkipped) = await RestoreAdminsAsync(provider, admins, mode, cancellationToken).ConfigureAwait(false);
+        return new RestoreResult(added, updated, skipped)
+        {
+            AdminsAdded = adminsAdded,
+            AdminsUpdated = adminsUpdated,
+            AdminsSkipped = adminsSkipped,
+        };
+    }
+
+    private static List<Admin> PrepareAdmins(AdminService service, List<Admin> dumped)
+    {
+        var admins = new List<Admin>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var original in dumped)
+        {
+            if (original is null)
+            {
+                continue;
+            }
+
+            var admin = DataJson.Clone(original);
+            try
+            {
+                service.Prepare(admin);
+            }
+            catch (DataProviderException ex) when (ex.Error == DataProviderError.Validation)
+            {
+                throw new DataProviderException(DataProviderError.Validation, $"admin '{original.Username}': {ex.Message}", ex.Field, ex);
+            }
+
+            if (!seen.Add(admin.Username))
+            {
+                throw new DataProviderException(DataProviderError.Validation, $"username: admin '{admin.Username}' appears twice in the dump", "username");
+            }
+
+            admins.Add(admin);
+        }
+
+        return admins;
+    }
+
+    /// <summary>Refuses, before anything is written, a restore that would disable every active admin.</summary>
+    private static async Task EnsureAnActiveAdminRemainsAsync(IDataProvider provider, List<Admin> admins, RestoreMode mode, CancellationToken cancellationToken)
+    {
+        if (admins.Count == 0)
+        {
+            return;
+        }
+
+        var after = (await provider.ListAdminsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(a => a.Username, a => a.Status, StringComparer.Ordinal);
+        if (!after.ContainsValue(1))
+        {
+            return;
+        }
+
+        foreach (var admin in admins)
+        {
+            if (mode == RestoreMode.AddAndUpdate || !after.ContainsKey(admin.Username))
+            {
+                after[admin.Username] = admin.Status;
+            }
+        }
+
+        if (!after.ContainsValue(1))
+        {
+            throw new DataProviderException(DataProviderError.Validation, "status: the dump would disable every active admin", "status");
+        }
+    }
+
+    private static async Task<(int Added, int Updated, int Skipped)> RestoreAdminsAsync(IDataProvider provider, List<Admin> admins, RestoreMode mode, CancellationToken cancellationToken)
+    {
+        int added = 0, updated = 0, skipped = 0;
+        foreach (var admin in admins)
+        {
+            if (await provider.GetAdminAsync(admin.Username, cancellationToken).ConfigureAwait(false) is null)
+            {
+                try
+                {
+                    await provider.AddAdminAsync(admin, cancellationToken).ConfigureAwait(false);
+                    added++;
+                    continue;
+                }
+                catch (DataProviderException ex) when (ex.Error == DataProviderError.Conflict)
+                {
+                    // Added meanwhile by someone else: treat as existing.
+                }
+            }
+
+            if (mode == RestoreMode.AddOnly)
+            {
+                skipped++;
+                continue;
+            }
+
+            await provider.UpdateAdminAsync(admin, cancellationToken).ConfigureAwait(false);
+            updated++;
+        }
+
+        return (added, updated, skipped);
     }
 }

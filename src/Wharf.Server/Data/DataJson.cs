@@ -34,4 +34,8 @@ internal static class DataJson
     /// <summary>A deep copy, so callers never share state with a provider.</summary>
     public static User Clone(User user) =>
         JsonSerializer.Deserialize<User>(JsonSerializer.SerializeToUtf8Bytes(user, Compact), Compact)!;
+
+    /// <summary>A deep copy of an admin.</summary>
+    public static Admin Clone(Admin admin) =>
+        JsonSerializer.Deserialize<Admin>(JsonSerializer.SerializeToUtf8Bytes(admin, Compact), Compact)!;
 }

@@ -3,7 +3,7 @@ using Wharf.Server.Accounts;
 namespace Wharf.Server.Data;
 
 /// <summary>
-/// Where users live (SQLite, PostgreSQL, or memory). Implementations are safe for concurrent use
+/// Where users and administrators live (SQLite, PostgreSQL, or memory). Implementations are safe for concurrent use
 /// and several nodes may share one PostgreSQL database.
 /// </summary>
 public interface IDataProvider : IAsyncDisposable
@@ -39,4 +39,22 @@ public interface IDataProvider : IAsyncDisposable
 
     /// <summary>Records a successful login now.</summary>
     Task UpdateLastLoginAsync(string username, CancellationToken cancellationToken = default);
+
+    /// <summary>The administrator with this exact username, or null.</summary>
+    Task<Admin?> GetAdminAsync(string username, CancellationToken cancellationToken = default);
+
+    /// <summary>Every administrator, ordered by username (there are few; no paging).</summary>
+    Task<IReadOnlyList<Admin>> ListAdminsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a validated admin (password already hashed); returns it with its id. Duplicate name → <see cref="DataProviderException"/> (Conflict).</summary>
+    Task<Admin> AddAdminAsync(Admin admin, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces an admin's password, status, email and description (not its last login). Unknown admin → NotFound.</summary>
+    Task UpdateAdminAsync(Admin admin, CancellationToken cancellationToken = default);
+
+    /// <summary>False when there was no such admin.</summary>
+    Task<bool> DeleteAdminAsync(string username, CancellationToken cancellationToken = default);
+
+    /// <summary>Records an admin's successful login now. Unknown admin → NotFound.</summary>
+    Task UpdateAdminLastLoginAsync(string username, CancellationToken cancellationToken = default);
 }

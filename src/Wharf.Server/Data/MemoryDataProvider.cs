@@ -4,7 +4,7 @@ using Wharf.Server.Configuration;
 namespace Wharf.Server.Data;
 
 /// <summary>
-/// Users in process memory, lost at exit; optionally loaded at <see cref="InitializeAsync"/> from
+/// Users and admins in process memory, lost at exit; optionally loaded at <see cref="InitializeAsync"/> from
 /// a JSON dump file (<see cref="DataProviderConfig.Name"/>, relative to the config dir unless
 /// absolute). A missing file is an error unless the name is empty or the default "wharf.db".
 /// </summary>
@@ -12,11 +12,13 @@ public sealed class MemoryDataProvider : IDataProvider
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, User> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Admin> _admins = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _init = new(1, 1);
     private readonly DataProviderConfig _config;
     private readonly Func<string, string>? _passwordHasher;
     private readonly string? _dumpPath;
     private long _nextId = 1;
+    private long _nextAdminId = 1;
     private bool _initialized;
 
     /// <summary>An empty provider, or one that loads <paramref name="config"/>'s dump file when initialised.</summary>
@@ -184,11 +186,94 @@ public sealed class MemoryDataProvider : IDataProvider
     }
 
     /// <inheritdoc/>
+    public Task<Admin?> GetAdminAsync(string username, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_admins.TryGetValue(username, out var a) ? DataJson.Clone(a) : null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Admin>> ListAdminsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<Admin>>(
+                [.. _admins.Values.OrderBy(a => a.Username, StringComparer.Ordinal).Select(DataJson.Clone)]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<Admin> AddAdminAsync(Admin admin, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        lock (_lock)
+        {
+            if (_admins.ContainsKey(admin.Username))
+            {
+                throw new DataProviderException(DataProviderError.Conflict, $"admin '{admin.Username}' already exists", "username");
+            }
+
+            var stored = DataJson.Clone(admin);
+            stored.Id = _nextAdminId++;
+            _admins[stored.Username] = stored;
+            return Task.FromResult(DataJson.Clone(stored));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task UpdateAdminAsync(Admin admin, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        lock (_lock)
+        {
+            if (!_admins.TryGetValue(admin.Username, out var old))
+            {
+                throw AdminNotFound(admin.Username);
+            }
+
+            var stored = DataJson.Clone(admin);
+            stored.Id = old.Id;
+            stored.LastLogin = old.LastLogin;
+            _admins[stored.Username] = stored;
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteAdminAsync(string username, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_admins.Remove(username));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task UpdateAdminLastLoginAsync(string username, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_admins.TryGetValue(username, out var a))
+            {
+                throw AdminNotFound(username);
+            }
+
+            a.LastLogin = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc/>
     public ValueTask DisposeAsync()
     {
         _init.Dispose();
         return ValueTask.CompletedTask;
     }
+
+    private static DataProviderException AdminNotFound(string username) =>
+        new(DataProviderError.NotFound, $"admin '{username}' does not exist", "username");
 
     private static DataProviderException NotFound(string username) =>
         new(DataProviderError.NotFound, $"user '{username}' does not exist", "username");

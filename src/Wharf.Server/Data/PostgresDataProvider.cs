@@ -5,7 +5,7 @@ using Wharf.Server.Configuration;
 namespace Wharf.Server.Data;
 
 /// <summary>
-/// Users in PostgreSQL, pooled through one <see cref="NpgsqlDataSource"/>. Several nodes may share
+/// Users and admins in PostgreSQL, pooled through one <see cref="NpgsqlDataSource"/>. Several nodes may share
 /// the database: migrations run in one transaction under a transaction-scoped advisory lock.
 /// </summary>
 public sealed class PostgresDataProvider : SqlDataProvider
@@ -42,6 +42,18 @@ public sealed class PostgresDataProvider : SqlDataProvider
             """),
         new(2, "users.last_quota_update",
             "ALTER TABLE users ADD COLUMN last_quota_update BIGINT NOT NULL DEFAULT 0;"),
+        new(3, "admins table",
+            """
+            CREATE TABLE admins (
+                id BIGSERIAL PRIMARY KEY,
+                username TEXT NOT NULL UNIQUE,
+                password TEXT NOT NULL,
+                status INTEGER NOT NULL DEFAULT 1,
+                email TEXT NOT NULL DEFAULT '',
+                description TEXT NOT NULL DEFAULT '',
+                last_login BIGINT NOT NULL DEFAULT 0
+            );
+            """),
     ];
 
     private readonly NpgsqlDataSource _dataSource;

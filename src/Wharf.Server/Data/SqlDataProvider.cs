@@ -4,17 +4,20 @@ using Wharf.Server.Accounts;
 namespace Wharf.Server.Data;
 
 /// <summary>
-/// The SQL providers' common logic: users in one table with a column per property (lists and
-/// maps as JSON text), versioned migrations recorded in schema_version, parameterised SQL only.
+/// The SQL providers' common logic: users and admins each in one table with a column per property
+/// (lists and maps as JSON text), versioned migrations recorded in schema_version, parameterised
+/// SQL only.
 /// </summary>
 public abstract class SqlDataProvider : IDataProvider
 {
     /// <summary>The schema version the latest migration produces.</summary>
-    public const int LatestSchemaVersion = 2;
+    public const int LatestSchemaVersion = 3;
 
     private const string SelectColumns =
         "id, username, password, public_keys, status, expiration_date, home_dir, uid, gid, max_sessions, quota_size, quota_files, " +
         "permissions, used_quota_size, used_quota_files, last_quota_update, upload_bandwidth, download_bandwidth, last_login, allowed_ip, denied_ip";
+
+    private const string AdminColumns = "id, username, password, status, email, description, last_login";
 
     private protected SqlDataProvider()
     {
@@ -44,7 +47,11 @@ public abstract class SqlDataProvider : IDataProvider
     private protected abstract string SchemaVersionTableSql { get; }
 
     /// <inheritdoc/>
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
+        MigrateToAsync(LatestSchemaVersion, cancellationToken);
+
+    /// <summary>Applies the migrations up to and including <paramref name="version"/> (tests build older databases with it).</summary>
+    internal async Task MigrateToAsync(int version, CancellationToken cancellationToken)
     {
         await ExecuteAsync(async connection =>
         {
@@ -53,7 +60,7 @@ public abstract class SqlDataProvider : IDataProvider
             await LockForMigrationAsync(connection, tx, cancellationToken).ConfigureAwait(false);
             await NonQueryAsync(connection, tx, SchemaVersionTableSql, cancellationToken).ConfigureAwait(false);
             int current = await ReadVersionAsync(connection, tx, cancellationToken).ConfigureAwait(false);
-            foreach (var step in Migrations.Where(m => m.Version > current).OrderBy(m => m.Version))
+            foreach (var step in Migrations.Where(m => m.Version > current && m.Version <= version).OrderBy(m => m.Version))
             {
                 await NonQueryAsync(connection, tx, step.Sql, cancellationToken).ConfigureAwait(false);
                 await using var record = Command(connection, tx, "INSERT INTO schema_version (version, description, applied_at) VALUES (@v, @d, @t)",
@@ -210,6 +217,93 @@ public abstract class SqlDataProvider : IDataProvider
     }
 
     /// <inheritdoc/>
+    public Task<Admin?> GetAdminAsync(string username, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(async connection =>
+        {
+            await using var cmd = Command(connection, null, $"SELECT {AdminColumns} FROM admins WHERE username = @u", ("@u", username));
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadAdmin(reader) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Admin>> ListAdminsAsync(CancellationToken cancellationToken = default) =>
+        ExecuteAsync<IReadOnlyList<Admin>>(async connection =>
+        {
+            await using var cmd = Command(connection, null, $"SELECT {AdminColumns} FROM admins ORDER BY {UsernameOrder}");
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var admins = new List<Admin>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                admins.Add(ReadAdmin(reader));
+            }
+
+            return admins;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Admin> AddAdminAsync(Admin admin, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        return ExecuteAsync(async connection =>
+        {
+            await using var cmd = Command(connection, null,
+                "INSERT INTO admins (username, password, status, email, description, last_login) " +
+                "VALUES (@username, @password, @status, @email, @description, @last_login) RETURNING id",
+                [.. AdminParameters(admin), ("@last_login", admin.LastLogin)]);
+            try
+            {
+                var id = await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                var added = DataJson.Clone(admin);
+                added.Id = Convert.ToInt64(id, System.Globalization.CultureInfo.InvariantCulture);
+                return added;
+            }
+            catch (DbException ex) when (IsUniqueViolation(ex))
+            {
+                throw new DataProviderException(DataProviderError.Conflict, $"admin '{admin.Username}' already exists", "username", ex);
+            }
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task UpdateAdminAsync(Admin admin, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        int rows = await ExecuteAsync(async connection =>
+        {
+            await using var cmd = Command(connection, null,
+                "UPDATE admins SET password = @password, status = @status, email = @email, description = @description WHERE username = @username",
+                AdminParameters(admin));
+            return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        if (rows == 0)
+        {
+            throw AdminNotFound(admin.Username);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> DeleteAdminAsync(string username, CancellationToken cancellationToken = default) =>
+        await ExecuteAsync(async connection =>
+        {
+            await using var cmd = Command(connection, null, "DELETE FROM admins WHERE username = @u", ("@u", username));
+            return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc/>
+    public async Task UpdateAdminLastLoginAsync(string username, CancellationToken cancellationToken = default)
+    {
+        int rows = await ExecuteAsync(async connection =>
+        {
+            await using var cmd = Command(connection, null, "UPDATE admins SET last_login = @t WHERE username = @u", ("@t", NowMs()), ("@u", username));
+            return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        if (rows == 0)
+        {
+            throw AdminNotFound(username);
+        }
+    }
+
+    /// <inheritdoc/>
     public abstract ValueTask DisposeAsync();
 
     private protected static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -292,6 +386,33 @@ public abstract class SqlDataProvider : IDataProvider
             DeniedIp = DataJson.DeserializeColumn<List<string>>(r.GetString(20), "denied_ip"),
         };
     }
+
+    private static (string, object?)[] AdminParameters(Admin a) =>
+    [
+        ("@username", a.Username),
+        ("@password", a.Password ?? ""),
+        ("@status", a.Status),
+        ("@email", a.Email ?? ""),
+        ("@description", a.Description ?? ""),
+    ];
+
+    private static Admin ReadAdmin(DbDataReader r)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return new Admin
+        {
+            Id = Convert.ToInt64(r.GetValue(0), c),
+            Username = r.GetString(1),
+            Password = r.GetString(2),
+            Status = Convert.ToInt32(r.GetValue(3), c),
+            Email = r.GetString(4),
+            Description = r.GetString(5),
+            LastLogin = Convert.ToInt64(r.GetValue(6), c),
+        };
+    }
+
+    private static DataProviderException AdminNotFound(string username) =>
+        new(DataProviderError.NotFound, $"admin '{username}' does not exist", "username");
 
     private static DataProviderException NotFound(string username) =>
         new(DataProviderError.NotFound, $"user '{username}' does not exist", "username");

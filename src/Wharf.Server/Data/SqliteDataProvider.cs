@@ -5,7 +5,7 @@ using Wharf.Server.Configuration;
 namespace Wharf.Server.Data;
 
 /// <summary>
-/// Users in a SQLite file (WAL journal; the file is created with mode 0600). Migrations take the
+/// Users and admins in a SQLite file (WAL journal; the file is created with mode 0600). Migrations take the
 /// database write lock (BEGIN IMMEDIATE), so concurrent initialisations are serialised.
 /// </summary>
 public sealed class SqliteDataProvider : SqlDataProvider
@@ -39,6 +39,18 @@ public sealed class SqliteDataProvider : SqlDataProvider
             """),
         new(2, "users.last_quota_update",
             "ALTER TABLE users ADD COLUMN last_quota_update INTEGER NOT NULL DEFAULT 0;"),
+        new(3, "admins table",
+            """
+            CREATE TABLE admins (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                username TEXT NOT NULL UNIQUE,
+                password TEXT NOT NULL,
+                status INTEGER NOT NULL DEFAULT 1,
+                email TEXT NOT NULL DEFAULT '',
+                description TEXT NOT NULL DEFAULT '',
+                last_login INTEGER NOT NULL DEFAULT 0
+            );
+            """),
     ];
 
     private readonly string _connectionString;
