@@ -16,8 +16,8 @@ public sealed class HttpDependencies
     /// <summary>Validated user writes (raises the data_provider events).</summary>
     public required UserService Users { get; init; }
 
-    /// <summary>Administrator lookup for authentication.</summary>
-    public required IAdminDirectory Admins { get; init; }
+    /// <summary>Administrators: authentication and the /api/v1/admins routes.</summary>
+    public required AdminService Admins { get; init; }
 
     /// <summary>Token issuer and validator.</summary>
     public AdminTokens Tokens { get; init; } = new();

@@ -63,6 +63,7 @@ public sealed class HttpService : IAsyncDisposable
         ConnectionEndpoints.Map(api, deps);
         QuotaEndpoints.Map(api, deps);
         DumpEndpoints.Map(api, deps);
+        AdminEndpoints.Map(api, deps);
         _app.MapOpenApi(OpenApiPath).ExcludeFromDescription();
         _app.MapGet("/metrics", async (HttpResponse response) =>
         {

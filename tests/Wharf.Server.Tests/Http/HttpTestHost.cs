@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Wharf.Server.Accounts;
-using Wharf.Server.Accounts.Passwords;
 using Wharf.Server.Configuration;
 using Wharf.Server.Data;
 using Wharf.Server.Hosting;
@@ -43,7 +42,7 @@ public sealed class HttpTestHost : IAsyncDisposable
 
     public HttpService Http { get; private set; } = null!;
 
-    public TestAdmins Admins { get; } = new();
+    public AdminService Admins { get; private set; } = null!;
 
     /// <summary>A client with the admin's bearer token.</summary>
     public HttpClient Client { get; private set; } = null!;
@@ -65,7 +64,8 @@ public sealed class HttpTestHost : IAsyncDisposable
         host.Log = new JsonLineLog(host.LogPath, console: false);
         host.Service = new WharfService(new ServeSettings { HostKeys = [Ed25519PrivateKey.Generate()], BindAddress = IPAddress.Loopback, BindPort = 0, TrackQuota = trackQuota }, host.Provider, host.Log);
         host.Service.Start();
-        host.Admins.Add(AdminName, AdminPassword);
+        host.Admins = new AdminService(host.Provider);
+        await host.Admins.AddAsync(new Admin { Username = AdminName, Password = AdminPassword }, ct);
         host.Http = new HttpService(new HttpDependencies
         {
             Service = host.Service,
@@ -162,29 +162,3 @@ public sealed class HttpTestHost : IAsyncDisposable
     }
 }
 
-/// <summary>Admins held in memory until the data provider's admin store is merged.</summary>
-public sealed class TestAdmins : IAdminDirectory
-{
-    private readonly Dictionary<string, Admin> _admins = new(StringComparer.Ordinal);
-
-    public void Add(string name, string password) => _admins[name] = new Admin { Username = name, Password = PasswordHasher.HashIfNeeded(password) };
-
-    public void SetStatus(string name, int status) => _admins[name].Status = status;
-
-    public Task<Admin?> AuthenticateAsync(string username, string password, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_admins.TryGetValue(username, out var a) && a.Status == 1 && PasswordHasher.Verify(password, a.Password) ? a : null);
-
-    public Task<Admin?> GetActiveAdminAsync(string username, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_admins.TryGetValue(username, out var a) && a.Status == 1 ? a : null);
-}
-
-internal static class AdminSwitches
-{
-    /// <summary>Disables an admin the way an operator would.</summary>
-    public static Task DisableAdminAsync(this HttpTestHost h, string name, CancellationToken ct)
-    {
-        _ = ct;
-        h.Admins.SetStatus(name, 0);
-        return Task.CompletedTask;
-    }
-}

@@ -9,8 +9,8 @@ using Wharf.Server.Data;
 namespace Wharf.Server.Http.Api;
 
 /// <summary>
-/// Backup and restore: /api/v1/dumpdata returns every user (password hashes included, so the dump
-/// restores logins) or writes it to a file in httpd.backups_path; /api/v1/loaddata restores a dump
+/// Backup and restore: /api/v1/dumpdata returns every user and admin (password hashes included, so
+/// the dump restores logins) or writes it to a file in httpd.backups_path; /api/v1/loaddata restores a dump
 /// sent as the body or read from that directory, with the modes of <c>wharf user import</c>.
 /// </summary>
 public static partial class DumpEndpoints
@@ -140,7 +140,7 @@ public static partial class DumpEndpoints
         {
             var dump = DataDump.Parse(text);
             var result = await DataDump.RestoreAsync(deps.Service.Provider, dump, (RestoreMode)mode, deps.Config.DataProvider, cancellationToken: ct).ConfigureAwait(false);
-            return TypedResults.Json(new LoadDataResult(result.Added, result.Updated, result.Skipped), ApiJson.Output);
+            return TypedResults.Json(new LoadDataResult(result.Added, result.Updated, result.Skipped, result.AdminsAdded, result.AdminsUpdated, result.AdminsSkipped), ApiJson.Output);
         }
         catch (DataProviderException ex)
         {
@@ -154,8 +154,11 @@ public sealed record DumpFileResult(
     [property: JsonPropertyName("output_file")] string OutputFile,
     [property: JsonPropertyName("users")] int Users);
 
-/// <summary>What a restore did.</summary>
+/// <summary>What a restore did: users added, updated and skipped, then the same for admins.</summary>
 public sealed record LoadDataResult(
     [property: JsonPropertyName("added")] int Added,
     [property: JsonPropertyName("updated")] int Updated,
-    [property: JsonPropertyName("skipped")] int Skipped);
+    [property: JsonPropertyName("skipped")] int Skipped,
+    [property: JsonPropertyName("admins_added")] int AdminsAdded,
+    [property: JsonPropertyName("admins_updated")] int AdminsUpdated,
+    [property: JsonPropertyName("admins_skipped")] int AdminsSkipped);
