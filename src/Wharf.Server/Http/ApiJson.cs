@@ -48,7 +48,8 @@ public static class ApiJson
         catch (JsonException ex)
         {
             string field = FieldOf(ex);
-            return (null, Problems.BadRequest($"invalid JSON at {ex.Path ?? "$"}: {Reason(ex)}", field));
+            // A document that is not JSON at all has no field to name.
+            return (null, Problems.BadRequest($"invalid JSON at {ex.Path ?? "$"}: {Reason(ex)}", field.Length > 0 ? field : null));
         }
         catch (BadHttpRequestException ex)
         {
