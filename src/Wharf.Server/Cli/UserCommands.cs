@@ -51,6 +51,12 @@ public static class UserCommands
 
         public TextWriter Error { get; init; } = Console.Error;
 
+        /// <summary>Where --password-stdin reads.</summary>
+        public TextReader In { get; init; } = Console.In;
+
+        /// <summary>Environment lookups (WHARF_ADMIN_PASSWORD).</summary>
+        public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
         /// <summary>Null: <see cref="Accounts.Passwords.PasswordHasher.HashIfNeeded"/>.</summary>
         public Func<string, string>? PasswordHasher { get; init; }
 
@@ -239,9 +245,9 @@ public static class UserCommands
     private static Command ImportCommand(CliContext context)
     {
         var config = new ConfigOptions();
-        var file = new Argument<string>("file") { Description = "A JSON dump ({\"users\": [...]}, SFTPGo's shape)" };
+        var file = new Argument<string>("file") { Description = "A JSON dump ({\"users\": [...], \"admins\": [...]}, SFTPGo's shape)" };
         var mode = new Option<int>("--mode") { Description = "0: add new users and update existing ones; 1: add new users only", DefaultValueFactory = _ => 0 };
-        var command = new Command("import", "Restore users from a JSON dump") { file, mode };
+        var command = new Command("import", "Restore users (and admins) from a JSON dump") { file, mode };
         config.AddTo(command);
         command.SetAction((parse, ct) =>
         {
@@ -256,6 +262,11 @@ public static class UserCommands
                 var dump = await DataDump.LoadAsync(parse.GetValue(file)!, ct).ConfigureAwait(false);
                 var result = await DataDump.RestoreAsync(provider, dump, (RestoreMode)m, section, context.PasswordHasher, ct).ConfigureAwait(false);
                 context.Out.WriteLine($"imported {dump.Users.Count} users: {result.Added} added, {result.Updated} updated, {result.Skipped} skipped");
+                if (dump.Admins.Count > 0)
+                {
+                    context.Out.WriteLine($"imported {dump.Admins.Count} admins: {result.AdminsAdded} added, {result.AdminsUpdated} updated, {result.AdminsSkipped} skipped");
+                }
+
                 return 0;
             }, ct);
         });

@@ -252,6 +252,113 @@ public abstract class DataProviderContractTests : IAsyncLifetime
         Assert.Equal(new RestoreResult(0, 0, 3), again);
     }
 
+    [Fact]
+    public async Task Admin_add_get_list_round_trip()
+    {
+        var root = TestAdmins.Make("root");
+        root.LastLogin = 77;
+        var added = await Provider.AddAdminAsync(root, Ct);
+        Assert.True(added.Id > 0);
+        var second = await Provider.AddAdminAsync(TestAdmins.Make("Ops"), Ct);
+        Assert.NotEqual(added.Id, second.Id);
+        await Provider.AddAdminAsync(TestAdmins.Make("alice"), Ct);
+
+        var read = await Provider.GetAdminAsync("root", Ct);
+        Assert.NotNull(read);
+        Assert.Equal(added.Id, read.Id);
+        Assert.Equal(TestAdmins.Json(root), TestAdmins.Json(read));
+        Assert.Null(await Provider.GetAdminAsync("ROOT", Ct));
+        Assert.Null(await Provider.GetAdminAsync("nobody", Ct));
+
+        Assert.Equal(["Ops", "alice", "root"], (await Provider.ListAdminsAsync(Ct)).Select(a => a.Username));
+        Assert.Empty(await Provider.ListUsersAsync(0, 10, false, Ct));
+        Assert.Null(await Provider.GetUserAsync("root", Ct));
+
+        read.Description = "changed";
+        Assert.Equal(TestAdmins.Json(root), TestAdmins.Json((await Provider.GetAdminAsync("root", Ct))!));
+    }
+
+    [Fact]
+    public async Task Admin_and_user_may_share_a_name_but_admins_may_not()
+    {
+        await Provider.AddUserAsync(TestUsers.Make("same"), Ct);
+        await Provider.AddAdminAsync(TestAdmins.Make("same"), Ct);
+        var ex = await Assert.ThrowsAsync<DataProviderException>(() => Provider.AddAdminAsync(TestAdmins.Make("same"), Ct));
+        Assert.Equal(DataProviderError.Conflict, ex.Error);
+        Assert.Equal("username", ex.Field);
+        Assert.Contains("admin 'same'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Admin_update_replaces_properties_but_keeps_id_and_last_login()
+    {
+        var added = await Provider.AddAdminAsync(TestAdmins.Make("upd"), Ct);
+        await Provider.UpdateAdminLastLoginAsync("upd", Ct);
+        long lastLogin = (await Provider.GetAdminAsync("upd", Ct))!.LastLogin;
+        Assert.NotEqual(0, lastLogin);
+
+        var changed = new Admin
+        {
+            Id = 999, Username = "upd", Password = TestAdmins.OtherHash, Status = 0, Email = "new@example.org", Description = "new", LastLogin = 1,
+        };
+        await Provider.UpdateAdminAsync(changed, Ct);
+        var after = (await Provider.GetAdminAsync("upd", Ct))!;
+        Assert.Equal(added.Id, after.Id);
+        Assert.Equal(TestAdmins.OtherHash, after.Password);
+        Assert.Equal(0, after.Status);
+        Assert.Equal("new@example.org", after.Email);
+        Assert.Equal("new", after.Description);
+        Assert.Equal(lastLogin, after.LastLogin);
+
+        var ex = await Assert.ThrowsAsync<DataProviderException>(() => Provider.UpdateAdminAsync(TestAdmins.Make("ghost"), Ct));
+        Assert.Equal(DataProviderError.NotFound, ex.Error);
+    }
+
+    [Fact]
+    public async Task Admin_delete_and_last_login()
+    {
+        await Provider.AddAdminAsync(TestAdmins.Make("gone"), Ct);
+        Assert.Equal(0, (await Provider.GetAdminAsync("gone", Ct))!.LastLogin);
+        long before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Provider.UpdateAdminLastLoginAsync("gone", Ct);
+        Assert.InRange((await Provider.GetAdminAsync("gone", Ct))!.LastLogin, before - 1000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
+
+        Assert.True(await Provider.DeleteAdminAsync("gone", Ct));
+        Assert.Null(await Provider.GetAdminAsync("gone", Ct));
+        Assert.False(await Provider.DeleteAdminAsync("gone", Ct));
+        Assert.Empty(await Provider.ListAdminsAsync(Ct));
+        var ex = await Assert.ThrowsAsync<DataProviderException>(() => Provider.UpdateAdminLastLoginAsync("gone", Ct));
+        Assert.Equal(DataProviderError.NotFound, ex.Error);
+        await Provider.AddAdminAsync(TestAdmins.Make("gone"), Ct);
+    }
+
+    [Fact]
+    public async Task Dump_and_restore_round_trip_admins()
+    {
+        await Provider.AddUserAsync(TestUsers.Make("u1"), Ct);
+        await Provider.AddAdminAsync(TestAdmins.Make("root"), Ct);
+        var ops = TestAdmins.Make("ops");
+        ops.Status = 0;
+        ops.LastLogin = 1234;
+        await Provider.AddAdminAsync(ops, Ct);
+        var dump = await DataDump.DumpAsync(Provider, Ct);
+        string json = dump.ToJson();
+        Assert.Contains("\"admins\"", json, StringComparison.Ordinal);
+        Assert.Equal(TestAdmins.Hash, DataDump.Parse(json).Admins.Single(a => a.Username == "root").Password);
+
+        var target = Track((await NewStoreAsync())());
+        await target.InitializeAsync(Ct);
+        var old = TestAdmins.Make("root");
+        old.Email = "old@example.org";
+        await target.AddAdminAsync(old, Ct);
+        var result = await DataDump.RestoreAsync(target, DataDump.Parse(json), RestoreMode.AddAndUpdate, passwordHasher: TestUsers.Hasher, cancellationToken: Ct);
+        Assert.Equal(new RestoreResult(1, 0, 0) { AdminsAdded = 1, AdminsUpdated = 1 }, result);
+        Assert.Equal(dump.Admins.Select(TestAdmins.Json), (await target.ListAdminsAsync(Ct)).Select(TestAdmins.Json));
+
+        var again = await DataDump.RestoreAsync(target, DataDump.Parse(json), RestoreMode.AddOnly, passwordHasher: TestUsers.Hasher, cancellationToken: Ct);
+        Assert.Equal(new RestoreResult(0, 0, 1) { AdminsSkipped = 2 }, again);
+    }
+
     private static User WithHome(User user, string home)
     {
         user.HomeDir = home;

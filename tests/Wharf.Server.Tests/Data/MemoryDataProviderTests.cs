@@ -39,7 +39,9 @@ public sealed class MemoryDataProviderTests : DataProviderContractTests
     public async Task Sftpgo_dump_with_other_sections_loads()
     {
         string json = """
-            {"folders": [], "admins": [{"username": "admin"}], "version": 8,
+            {"folders": [], "version": 8,
+             "admins": [{"id": 1, "status": 1, "username": "admin", "password": "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+                         "email": null, "description": "", "permissions": ["*"], "filters": {"allow_list": []}, "additional_info": ""}],
              "users": [{"id": 5, "username": "sftpgo", "password": "$pbkdf2-sha256$150000$E86a9YMX3zC7$R5J62hsSq+pYw00hLLPKBbcGXmq7fj5+/M0IFoYtZbo=",
                         "status": 1, "home_dir": "/srv/sftpgo", "permissions": {"/": ["*"]}, "public_keys": null, "filters": {}}]}
             """;
@@ -49,6 +51,36 @@ public sealed class MemoryDataProviderTests : DataProviderContractTests
         var user = (await provider.GetUserAsync("sftpgo", TestContext.Current.CancellationToken))!;
         Assert.Equal("/srv/sftpgo", user.HomeDir);
         Assert.Empty(user.PublicKeys);
+        var admin = (await provider.GetAdminAsync("admin", TestContext.Current.CancellationToken))!;
+        Assert.Equal("$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", admin.Password);
+        Assert.Equal("", admin.Email);
+        Assert.Equal(1, admin.Status);
+    }
+
+    [Fact]
+    public async Task Dump_from_before_admins_loads_and_admins_start_empty()
+    {
+        string json = $$$"""{"users": [{"username": "old", "password": "{{{TestUsers.Hash}}}", "home_dir": "/srv/old", "permissions": {"/": ["*"]}}]}""";
+        await File.WriteAllTextAsync(Path.Combine(_dir, "v2.json"), json, TestContext.Current.CancellationToken);
+        await using var provider = DataProviderFactory.Create(new DataProviderConfig { Driver = "memory", Name = "v2.json" }, _dir, TestUsers.Hasher);
+        await provider.InitializeAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(3, await provider.GetSchemaVersionAsync(TestContext.Current.CancellationToken));
+        Assert.NotNull(await provider.GetUserAsync("old", TestContext.Current.CancellationToken));
+        Assert.Empty(await provider.ListAdminsAsync(TestContext.Current.CancellationToken));
+        Assert.Empty(DataDump.Parse(json).Admins);
+    }
+
+    [Fact]
+    public async Task Invalid_admin_in_dump_fails_naming_the_field_and_writes_nothing()
+    {
+        var dump = new DataDump { Users = [TestUsers.Make("u")], Admins = [new() { Username = "weak", Password = "short" }] };
+        await File.WriteAllTextAsync(Path.Combine(_dir, "weak.json"), dump.ToJson(), TestContext.Current.CancellationToken);
+        await using var provider = DataProviderFactory.Create(new DataProviderConfig { Driver = "memory", Name = "weak.json" }, _dir, TestUsers.Hasher);
+        var ex = await Assert.ThrowsAsync<DataProviderException>(() => provider.InitializeAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(DataProviderError.Validation, ex.Error);
+        Assert.Equal("password", ex.Field);
+        Assert.StartsWith("admin 'weak': password:", ex.Message, StringComparison.Ordinal);
+        Assert.Null(await provider.GetUserAsync("u", TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -28,7 +28,14 @@ public sealed class PostgresDataProviderTests(PostgresFixture postgres) : DataPr
         }
 
         await using var cmd = dataSource.CreateCommand("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version");
-        Assert.Equal("1,2", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("1,2,3", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Version_2_database_migrates_to_3()
+    {
+        var config = new DataProviderConfig { Driver = "postgresql", ConnectionString = await postgres.NewSchemaAsync() };
+        await SchemaUpgrade.Version2DatabaseMigratesTo3Async(() => DataProviderFactory.Create(config, "."), TestContext.Current.CancellationToken);
     }
 
     [Fact]

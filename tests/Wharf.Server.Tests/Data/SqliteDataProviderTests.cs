@@ -36,9 +36,16 @@ public sealed class SqliteDataProviderTests : DataProviderContractTests
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
         cmd.CommandText = "SELECT group_concat(version, ',') FROM (SELECT version FROM schema_version ORDER BY version)";
-        Assert.Equal("1,2", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("1,2,3", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
         Assert.True(File.Exists(path + "-wal"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path + "-wal"));
+    }
+
+    [Fact]
+    public async Task Version_2_database_migrates_to_3()
+    {
+        var config = new DataProviderConfig { Driver = "sqlite", Name = "v2.db" };
+        await SchemaUpgrade.Version2DatabaseMigratesTo3Async(() => DataProviderFactory.Create(config, _dir), TestContext.Current.CancellationToken);
     }
 
     [Fact]
