@@ -56,6 +56,13 @@ internal sealed class OpenApiDocumentSetup : IOpenApiDocumentTransformer
         };
         var bearer = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] };
         var basic = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("basic", document)] = [] };
+        // The document describes the API only; web pages and /metrics are not part of it even if
+        // a route forgets ExcludeFromDescription.
+        foreach (var path in document.Paths.Keys.Where(p => !p.StartsWith("/api/v1/", StringComparison.Ordinal)).ToList())
+        {
+            document.Paths.Remove(path);
+        }
+
         foreach (var (path, item) in document.Paths)
         {
             foreach (var (_, operation) in item.Operations ?? [])
