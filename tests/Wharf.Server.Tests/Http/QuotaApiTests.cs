@@ -83,6 +83,8 @@ public sealed class QuotaApiTests
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(0, (await h.Provider.GetUserAsync("carol", ct))!.UsedQuotaSize);
 
+        Assert.Equal(HttpStatusCode.OK, (await h.Client.PutAsync("/api/v1/users/carol/quota", Json("""{"used_quota_size":0,"used_quota_files":2147483647}"""), ct)).StatusCode);
+        await AssertProblemAsync(await h.Client.PutAsync("/api/v1/users/carol/quota?mode=add", Json("""{"used_quota_size":0,"used_quota_files":1}"""), ct), HttpStatusCode.BadRequest, "used_quota_files", ct);
         await AssertProblemAsync(await h.Client.PutAsync("/api/v1/users/carol/quota?mode=set", Json("""{"used_quota_size":1,"used_quota_files":1}"""), ct), HttpStatusCode.BadRequest, "mode", ct);
         await AssertProblemAsync(await h.Client.PutAsync("/api/v1/users/carol/quota", Json("""{"used_quota_size":-1,"used_quota_files":1}"""), ct), HttpStatusCode.BadRequest, "used_quota_size", ct);
         await AssertProblemAsync(await h.Client.PutAsync("/api/v1/users/carol/quota", Json("""{"used_quota_size":1}"""), ct), HttpStatusCode.BadRequest, "used_quota_files", ct);

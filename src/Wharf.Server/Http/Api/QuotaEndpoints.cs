@@ -96,6 +96,11 @@ public static class QuotaEndpoints
             return Problems.Create(StatusCodes.Status409Conflict, $"a quota scan of '{username}' is running; update the quota after it ends", "username");
         }
 
+        if (mode == "add" && ((long)user.UsedQuotaFiles + files > int.MaxValue || user.UsedQuotaSize > long.MaxValue - size))
+        {
+            return Problems.BadRequest("the used quota would overflow", files > 0 && (long)user.UsedQuotaFiles + files > int.MaxValue ? "used_quota_files" : "used_quota_size");
+        }
+
         try
         {
             await deps.Service.UpdateUsedQuotaAsync(user, size, files, reset: mode != "add", ct).ConfigureAwait(false);
