@@ -346,6 +346,61 @@ public sealed partial class WharfService : IAsyncDisposable
         await _provider.UpdateQuotaAsync(user.Username, size, files, reset: true).ConfigureAwait(false);
     }
 
+    /// <summary>The data provider's track_quota: 0 off, 1 every user, 2 users with limits.</summary>
+    public int TrackQuota => _settings.TrackQuota;
+
+    /// <summary>
+    /// Measures <paramref name="user"/>'s home and sets the used quota, in the database and in the
+    /// live tracker the user's sessions share, so the next upload is checked against it. False
+    /// (nothing done) when track_quota is 0, as in SFTPGo.
+    /// </summary>
+    public async Task<bool> ScanQuotaAsync(User user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (_settings.TrackQuota == 0)
+        {
+            return false;
+        }
+
+        if (!Directory.Exists(user.HomeDir))
+        {
+            Tracker(user).Reset(0, 0);
+            await _provider.UpdateQuotaAsync(user.Username, 0, 0, reset: true).ConfigureAwait(false);
+            return true;
+        }
+
+        await RescanQuotaAsync(user).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Sets (<paramref name="reset"/>) or adds to the used quota of <paramref name="user"/> (loaded
+    /// just before), in the database and in the live tracker. False (nothing done) when track_quota is 0.
+    /// </summary>
+    public async Task<bool> UpdateUsedQuotaAsync(User user, long size, int files, bool reset, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (_settings.TrackQuota == 0)
+        {
+            return false;
+        }
+
+        var tracker = Tracker(user);
+        if (reset)
+        {
+            tracker.Reset(size, files);
+        }
+        else
+        {
+            // An administrator's correction is not an upload: it may cross the limit, so it is
+            // not a reservation (TryAddSize would refuse it).
+            tracker.Reset(tracker.UsedSize + size, tracker.UsedFiles + files);
+        }
+
+        await _provider.UpdateQuotaAsync(user.Username, size, files, reset, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>One tracker per user on this node, so parallel sessions share the same count.</summary>
     private QuotaTracker Tracker(User user)
     {

@@ -25,25 +25,61 @@ public static class ApiJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Reads the body as <typeparamref name="T"/>; on failure returns the 400/415 problem to send instead.</summary>
-    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request)
+    /// <summary>The largest body most routes accept (a user is a few kilobytes).</summary>
+    public const long DefaultMaxBody = 1024 * 1024;
+
+    /// <summary>
+    /// Reads the body as <typeparamref name="T"/>; on failure returns the problem to send instead:
+    /// 415 for a body that is not JSON, 413 above <paramref name="maxBytes"/>, 400 naming the field.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, long maxBytes = DefaultMaxBody, JsonSerializerOptions? options = null)
         where T : class
     {
-        if (!request.HasJsonContentType())
+        if (LimitBody(request, maxBytes) is { } tooLarge)
         {
-            return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "the body must be JSON (Content-Type: application/json)"));
+            return (null, tooLarge);
         }
 
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Strict, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, options ?? Strict, request.HttpContext.RequestAborted).ConfigureAwait(false);
             return value is null ? (null, Problems.BadRequest("the body is empty or null")) : (value, null);
         }
         catch (JsonException ex)
         {
             string field = FieldOf(ex);
-            return (null, Problems.BadRequest($"invalid JSON at {ex.Path ?? "$"}: {Reason(ex)}", field));
+            // A document that is not JSON at all has no field to name.
+            return (null, Problems.BadRequest($"invalid JSON at {ex.Path ?? "$"}: {Reason(ex)}", field.Length > 0 ? field : null));
         }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, Problems.Create(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"the body is larger than {maxBytes} bytes" : ex.Message));
+        }
+    }
+
+    /// <summary>
+    /// Checks the content type and caps the body at <paramref name="maxBytes"/> (Kestrel then stops
+    /// reading there); the problem to send when the request already fails.
+    /// </summary>
+    public static IResult? LimitBody(HttpRequest request, long maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!request.HasJsonContentType())
+        {
+            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "the body must be JSON (Content-Type: application/json)");
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            return Problems.Create(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {maxBytes} bytes");
+        }
+
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+
+        return null;
     }
 
     /// <summary>The member name a JSON error is about, from its path (<c>$.permissions./</c> → permissions).</summary>

@@ -21,6 +21,23 @@ public sealed class HttpAccessLog(RequestDelegate next, HttpDependencies deps)
         {
             await next(context).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // Kestrel's own refusals (body over the limit, malformed request) keep their status.
+            context.Response.Clear();
+            await Problems.Create(ex.StatusCode, ex.Message).ExecuteAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Data.DataProviderException or System.Data.Common.DbException && !context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+        {
+            // The database is down or refused: any route that reads it (authentication included)
+            // answers 503, which a client may retry, rather than a 500.
+            deps.Log.Write("error", "httpd", $"data provider error on {context.Request.Method} {context.Request.Path}: {ex.Message}");
+            context.Response.Clear();
+            var result = ex is Data.DataProviderException dpe && dpe.Error != Data.DataProviderError.Unavailable
+                ? Problems.From(dpe)
+                : Problems.Create(StatusCodes.Status503ServiceUnavailable, "the data provider is unavailable (request_id " + requestId + ")");
+            await result.ExecuteAsync(context).ConfigureAwait(false);
+        }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
             deps.Log.Write("error", "httpd", $"unhandled error on {context.Request.Method} {context.Request.Path}: {ex.GetType().Name}: {ex.Message}");

@@ -16,11 +16,14 @@ public sealed class HttpDependencies
     /// <summary>Validated user writes (raises the data_provider events).</summary>
     public required UserService Users { get; init; }
 
-    /// <summary>Administrator lookup for authentication.</summary>
-    public required IAdminDirectory Admins { get; init; }
+    /// <summary>Administrators: authentication and the /api/v1/admins routes.</summary>
+    public required AdminService Admins { get; init; }
 
     /// <summary>Token issuer and validator.</summary>
     public AdminTokens Tokens { get; init; } = new();
+
+    /// <summary>Quota scans running in the background.</summary>
+    public QuotaScans QuotaScans { get; } = new();
 
     /// <summary>Where http logs go (sender httpd).</summary>
     public required JsonLineLog Log { get; init; }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,6 +37,14 @@ public sealed class HttpService : IAsyncDisposable
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddRoutingCore();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            // What the routes really accept: numbers as numbers (the web defaults would also read
+            // strings, and the OpenAPI schemas would say so).
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        builder.Services.AddOpenApi(OpenApiDocumentName, o => o.AddDocumentTransformer(new OpenApiDocumentSetup()));
         _app = builder.Build();
         _app.UseMiddleware<HttpAccessLog>(deps);
         _app.UseStatusCodePages(async status =>
@@ -52,6 +61,10 @@ public sealed class HttpService : IAsyncDisposable
         ServiceEndpoints.Map(_app, api, deps);
         UserEndpoints.Map(api, deps);
         ConnectionEndpoints.Map(api, deps);
+        QuotaEndpoints.Map(api, deps);
+        DumpEndpoints.Map(api, deps);
+        AdminEndpoints.Map(api, deps);
+        _app.MapOpenApi(OpenApiPath).ExcludeFromDescription();
         Web.WebAdmin.Map(_app, deps);
         _app.MapGet("/metrics", async (HttpResponse response) =>
         {
@@ -66,6 +79,12 @@ public sealed class HttpService : IAsyncDisposable
         }).ExcludeFromDescription();
         _app.MapGet("/", () => Results.Redirect("/web")).ExcludeFromDescription();
     }
+
+    /// <summary>The OpenAPI document's name.</summary>
+    public const string OpenApiDocumentName = "v1";
+
+    /// <summary>Where the OpenAPI document is served (authenticated like the rest of /api/v1).</summary>
+    public const string OpenApiPath = "/api/v1/openapi.json";
 
     /// <summary>What the routes work on.</summary>
     public HttpDependencies Dependencies { get; }
@@ -85,6 +104,7 @@ public sealed class HttpService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await Dependencies.QuotaScans.WaitAllAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         try
         {
             await _app.StopAsync(cts.Token).ConfigureAwait(false);

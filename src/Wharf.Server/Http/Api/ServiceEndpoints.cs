@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Wharf.Server.Data;
 using Wharf.Server.Http.Auth;
 
 namespace Wharf.Server.Http.Api;
@@ -56,8 +57,9 @@ public static class ServiceEndpoints
         {
             return await deps.Service.Provider.IsAvailableAsync(cts.Token).WaitAsync(cts.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or System.Data.Common.DbException)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or System.Data.Common.DbException or DataProviderException or IOException or ObjectDisposedException)
         {
+            // A health check reports; it does not fail with the thing it checks.
             return false;
         }
     }

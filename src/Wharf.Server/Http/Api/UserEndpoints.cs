@@ -16,18 +16,19 @@ public static class UserEndpoints
     public static void Map(RouteGroupBuilder api, HttpDependencies deps)
     {
         var users = api.MapGroup("/users").WithTags("users");
-        users.MapGet("/", (int? offset, int? limit, string? order, CancellationToken ct) => ListAsync(deps, offset, limit, order, ct))
+        users.MapGet("", (string? offset, string? limit, string? order, CancellationToken ct) => ListAsync(deps, offset, limit, order, ct))
             .WithName("listUsers").WithSummary("Users ordered by username, a page at a time")
+            .WithDescription("offset: users to skip (default 0); limit: 1-500 (default 100); order: ASC (default) or DESC by username.")
             .Produces<List<User>>().ProducesProblem(400);
         users.MapGet("/{username}", (string username, CancellationToken ct) => GetAsync(deps, username, ct))
             .WithName("getUser").WithSummary("One user")
             .Produces<User>().ProducesProblem(404);
-        users.MapPost("/", (HttpRequest request) => AddAsync(deps, request))
+        users.MapPost("", (HttpRequest request) => AddAsync(deps, request))
             .WithName("addUser").WithSummary("Adds a user; a plain password is stored as argon2id")
-            .Accepts<User>("application/json").Produces<User>(201).ProducesProblem(400).ProducesProblem(409);
+            .Accepts<User>("application/json").Produces<User>(201).ProducesProblem(400).ProducesProblem(413).ProducesProblem(415);
         users.MapPut("/{username}", (string username, HttpRequest request) => UpdateAsync(deps, username, request))
             .WithName("updateUser").WithSummary("Replaces a user's properties; an empty password keeps the current one; used quota is kept")
-            .Accepts<User>("application/json").Produces<User>().ProducesProblem(400).ProducesProblem(404);
+            .Accepts<User>("application/json").Produces<User>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
         users.MapDelete("/{username}", (string username, CancellationToken ct) => DeleteAsync(deps, username, ct))
             .WithName("deleteUser").WithSummary("Deletes a user (its files stay)")
             .Produces(204).ProducesProblem(404);
@@ -41,16 +42,16 @@ public static class UserEndpoints
         return copy;
     }
 
-    private static async Task<IResult> ListAsync(HttpDependencies deps, int? offset, int? limit, string? order, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpDependencies deps, string? offsetText, string? limitText, string? order, CancellationToken ct)
     {
-        if (offset is < 0)
+        if (!TryQueryInt(offsetText, 0, out int offset) || offset < 0)
         {
-            return Problems.BadRequest("offset must be 0 or more", "offset");
+            return Problems.BadRequest("offset must be a whole number, 0 or more", "offset");
         }
 
-        if (limit is < 1 or > MaxLimit)
+        if (!TryQueryInt(limitText, 100, out int limit) || limit is < 1 or > MaxLimit)
         {
-            return Problems.BadRequest($"limit must be between 1 and {MaxLimit}", "limit");
+            return Problems.BadRequest($"limit must be a whole number between 1 and {MaxLimit}", "limit");
         }
 
         if (order is not (null or "ASC" or "DESC"))
@@ -58,8 +59,20 @@ public static class UserEndpoints
             return Problems.BadRequest("order must be ASC or DESC", "order");
         }
 
-        var list = await deps.Service.Provider.ListUsersAsync(offset ?? 0, limit ?? 100, order == "DESC", ct).ConfigureAwait(false);
+        var list = await deps.Service.Provider.ListUsersAsync(offset, limit, order == "DESC", ct).ConfigureAwait(false);
         return TypedResults.Json(list.Select(Public).ToList(), ApiJson.Output);
+    }
+
+    /// <summary>An optional whole number from the query string (absent: <paramref name="fallback"/>).</summary>
+    internal static bool TryQueryInt(string? text, int fallback, out int value)
+    {
+        if (text is null)
+        {
+            value = fallback;
+            return true;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
     }
 
     private static async Task<IResult> GetAsync(HttpDependencies deps, string username, CancellationToken ct) =>
@@ -83,6 +96,11 @@ public static class UserEndpoints
             user.LastLogin = 0;
             var added = await deps.Users.AddAsync(user, request.HttpContext.RequestAborted).ConfigureAwait(false);
             return TypedResults.Json(Public(added), ApiJson.Output, statusCode: StatusCodes.Status201Created);
+        }
+        catch (DataProviderException ex) when (ex.Error == DataProviderError.Conflict)
+        {
+            // A duplicate is bad input like any other: 400 naming the field.
+            return Problems.BadRequest($"username: a user named '{user!.Username}' already exists", "username");
         }
         catch (DataProviderException ex)
         {
