@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Wharf.Server.Actions;
 using Wharf.Server.Configuration;
 using Wharf.Server.Data;
 using Wharf.Server.Hosting;
@@ -121,7 +122,9 @@ internal static class ServeCommand
             MaxConnectionsPerAddress = sftpd.MaxConnectionsPerIp,
             TrackQuota = config.DataProvider.TrackQuota,
         };
+        await using var actions = new ActionRunner(config.Sftpd.Actions, config.DataProvider.Actions, log); // disposed after the service: its last events still run
         await using var service = new WharfService(settings, provider, log);
+        actions.Subscribe(service.Events);
         try
         {
             service.Start();
