@@ -24,5 +24,5 @@ internal static class NotificationUrl
     }
 
     /// <summary>The URL without its query or user info, for logs (a query may carry a token).</summary>
-    public static string ForLog(Uri uri) => uri.GetLeftPart(UriPartial.Path);
+    public static string ForLog(Uri uri) => uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 }
