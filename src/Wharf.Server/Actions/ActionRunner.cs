@@ -70,7 +70,14 @@ public sealed class ActionRunner : IAsyncDisposable
     }
 
     /// <summary>Queues the actions for a file event; false when nothing was queued (not a succeeded, listed event, or dropped).</summary>
-    public bool Enqueue(FileActionEvent e) => e.Succeeded && _sftpd.Triggers(e.Action) && TryQueue(e);
+    public bool Enqueue(FileActionEvent e) => e.Succeeded && _sftpd.Triggers(e.Action) && !InsideSshCommand(e) && TryQueue(e);
+
+    /// <summary>
+    /// An SSH command (sha1sum …) reads files through the same storage stack, which reports the
+    /// reads as downloads; as in SFTPGo, such a command fires ssh_cmd only. (SCP is its own
+    /// protocol and does fire upload and download.)
+    /// </summary>
+    private static bool InsideSshCommand(FileActionEvent e) => e.Protocol == "SSH" && e.Action != FileActions.SshCommand;
 
     /// <summary>Queues the actions for a user change; false when nothing was queued.</summary>
     public bool Enqueue(UserChangedEvent e) => _dataProvider.Triggers(e.Action) && TryQueue(e);

@@ -103,13 +103,14 @@ public sealed class FileActionTests : IDisposable
     {
         await using var http = new RecordingHttpServer();
         var events = new ServerEvents();
-        await using (var runner = Runner(Config(_script.Path, http.Url, on: ["upload", "delete"]), concurrency: 1))
+        await using (var runner = Runner(Config(_script.Path, http.Url, on: ["upload", "delete", "ssh_cmd"]), concurrency: 1))
         {
             runner.Subscribe(events);
             events.Raise(Upload("/h/failed.txt", succeeded: false));
             events.Raise(new FileActionEvent { Action = FileActions.Download, Username = "alice", Path = "/h/download.txt" });
             events.Raise(new FileActionEvent { Action = FileActions.Rename, Username = "alice", Path = "/h/r.txt", TargetPath = "/h/s.txt" });
             events.Raise(new FileActionEvent { Action = FileActions.Delete, Username = "alice", Path = "/h/deleted.txt", Succeeded = false });
+            events.Raise(Upload("/h/read-by-sha1sum.txt") with { Protocol = "SSH" }); // an SSH command's own file access fires ssh_cmd only
             // A listed, succeeded event after them: with one worker, the queue is in order, so once
             // it has run, anything queued before it has run too.
             events.Raise(new FileActionEvent { Action = FileActions.Delete, Username = "alice", Path = "/h/sentinel.txt" });
