@@ -39,6 +39,11 @@ public sealed class ActionsTests : IAsyncLifetime
               env | grep -E '^(WHARF|SFTPGO)_ACTION' | sed 's/^/env:/'
             } > "$out"
             mv "$out" "$out.rec"
+            if [ -f "{{_dir}}/slow" ]; then
+              sleep 120 &
+              echo $! > "{{_dir}}/child.pid"
+              wait
+            fi
             """);
         File.SetUnixFileMode(Hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
@@ -205,6 +210,28 @@ public sealed class ActionsTests : IAsyncLifetime
         Assert.Equal(2, runs.Count);
         Assert.Contains(runs, r => r.Args.SequenceEqual(["upload", "scpuser", Path.Combine(home, "s.txt"), "", ""]) && r.Env["WHARF_ACTION_PROTOCOL"] == "SCP");
         Assert.Contains(runs, r => r.Args.SequenceEqual(["download", "scpuser", Path.Combine(home, "s.txt"), "", ""]));
+    }
+
+    [Fact]
+    public async Task ShutdownWaitsBrieflyThenKillsRunningHooks()
+    {
+        await AddUserAsync("slow");
+        var local = Path.Combine(_dir, "slow-local");
+        Directory.CreateDirectory(local);
+        await File.WriteAllTextAsync(Path.Combine(local, "x.txt"), "x");
+        await File.WriteAllTextAsync(Path.Combine(_dir, "slow"), "");
+        var r = await OpenSsh.SftpBatchAsync(_port, "slow", ["put x.txt"], workingDirectory: local);
+        Assert.True(r.ExitCode == 0, r.StdErr); // the hook sleeps, the upload does not wait for it
+        await WaitAsync(() => File.Exists(Path.Combine(_dir, "child.pid")), "the hook to start");
+        int child = int.Parse((await File.ReadAllTextAsync(Path.Combine(_dir, "child.pid"))).Trim());
+
+        var sw = Stopwatch.StartNew();
+        Assert.Equal(0, (await ProcessRunner.RunAsync("kill", ["-TERM", _server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])).ExitCode);
+        await _server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, _server.ExitCode);
+        Assert.InRange(sw.Elapsed.TotalSeconds, 4, 30); // 5 s of grace for running actions, then they are killed
+        Assert.Contains("running actions killed", LogText());
+        Assert.True(!File.Exists($"/proc/{child}/stat") || File.ReadAllText($"/proc/{child}/stat").Split(") ")[1].StartsWith('Z'), $"the hook's child {child} outlived the server");
     }
 
     private string LogText()
