@@ -138,14 +138,16 @@ public sealed class ActionRunner : IAsyncDisposable
 
     private async Task RunAsync(object item)
     {
-        var (section, invocation) = item switch
-        {
-            FileActionEvent f => (_sftpd, ActionInvocation.ForFile(f)),
-            UserChangedEvent u => (_dataProvider, ActionInvocation.ForUser(u)),
-            _ => throw new InvalidOperationException($"unexpected queue item {item.GetType()}"),
-        };
+        ActionInvocation? invocation = null;
         try
         {
+            Section section;
+            (section, invocation) = item switch
+            {
+                FileActionEvent f => (_sftpd, ActionInvocation.ForFile(f)),
+                UserChangedEvent u => (_dataProvider, ActionInvocation.ForUser(u)),
+                _ => throw new InvalidOperationException($"unexpected queue item {item.GetType()}"),
+            };
             var command = section.Config.Command.Length > 0 ? RunCommandAsync(section, invocation) : Task.CompletedTask;
             var http = section.Config.HttpNotificationUrl.Length > 0 ? NotifyAsync(section, invocation) : Task.CompletedTask;
             await Task.WhenAll(command, http).ConfigureAwait(false);
@@ -153,7 +155,7 @@ public sealed class ActionRunner : IAsyncDisposable
         catch (Exception ex)
         {
             // A bug here must cost one action, never a worker.
-            _log.Write("error", Sender, $"action failed: {ex.Message}", Fields(invocation));
+            _log.Write("error", Sender, $"action failed: {ex.Message}", invocation is null ? null : Fields(invocation));
         }
     }
 
