@@ -9,4 +9,6 @@ var root = new RootCommand("Wharf: a fast, secure SFTP server")
     AdminCommands.Create(),
     InitProviderCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// System.CommandLine ends the process 2 s after SIGTERM/SIGINT by default, which cuts short a
+// clean shutdown (running actions get 5 s before they are killed with their process trees).
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

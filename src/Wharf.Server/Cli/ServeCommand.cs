@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Wharf.Server.Actions;
 using Wharf.Server.Configuration;
 using Wharf.Server.Data;
 using Wharf.Server.Events;
@@ -139,6 +140,8 @@ internal static class ServeCommand
         }
 
         var events = new ServerEvents();
+        await using var actions = new ActionRunner(config.Sftpd.Actions, config.DataProvider.Actions, log); // disposed after the service: its last events still run
+        actions.Subscribe(events);
         await using var service = new WharfService(settings, provider, log, events);
         using var metrics = new WharfMetrics(events, () => service.Sftp.Connections.Count, provider.IsAvailableAsync);
         try

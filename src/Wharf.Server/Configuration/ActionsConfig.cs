@@ -19,4 +19,10 @@ public sealed class ActionsConfig
 
     /// <summary>An http(s) URL to notify for each event, or empty for none.</summary>
     [JsonPropertyName("http_notification_url")] public string HttpNotificationUrl { get; set; } = "";
+
+    /// <summary>
+    /// Seconds a command or HTTP notification may take (1-300) before it is abandoned — the
+    /// command's whole process tree killed — so a stuck hook cannot pile up work. (Wharf only.)
+    /// </summary>
+    [JsonPropertyName("timeout")] public int Timeout { get; set; } = 15;
 }

@@ -157,6 +157,8 @@ internal static class ConfigValidator
         {
             Fail($"{option}.http_notification_url: '{actions.HttpNotificationUrl}' is not an http or https URL");
         }
+
+        Range($"{option}.timeout", actions.Timeout, 1, 300, "seconds a command or notification may take");
     }
 
     private static void Names(string option, List<string> names, Func<string, bool> known, IEnumerable<string> all)
