@@ -19,6 +19,34 @@ public sealed class HttpDependencies
     /// <summary>Administrators: authentication and the /api/v1/admins routes.</summary>
     public required AdminService Admins { get; init; }
 
+    /// <summary>Per-address limit on failed admin logins.</summary>
+    public LoginThrottle Throttle { get; init; } = new();
+
+    /// <summary>
+    /// Checks admin credentials for a request, through <see cref="Throttle"/>: the admin, or null
+    /// with the time to wait when the address has failed too often (nothing is verified then).
+    /// </summary>
+    public async Task<(Admin? Admin, TimeSpan? RetryAfter)> AuthenticateAdminAsync(Microsoft.AspNetCore.Http.HttpContext context, string username, string password)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if (Throttle.RetryAfter(address) is { } wait)
+        {
+            return (null, wait);
+        }
+
+        var admin = await Admins.AuthenticateAsync(username, password, context.RequestAborted).ConfigureAwait(false);
+        if (admin is null)
+        {
+            Throttle.Failed(address);
+        }
+        else
+        {
+            Throttle.Succeeded(address);
+        }
+
+        return (admin, null);
+    }
+
     /// <summary>Token issuer and validator.</summary>
     public AdminTokens Tokens { get; init; } = new();
 

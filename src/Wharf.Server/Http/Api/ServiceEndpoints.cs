@@ -20,7 +20,7 @@ public static class ServiceEndpoints
     {
         api.MapGet("/token", (HttpRequest request) => TokenAsync(deps, request.HttpContext))
             .WithTags("auth").WithName("getToken").WithSummary("Exchanges HTTP Basic admin credentials for a bearer token")
-            .Produces<TokenResponse>().ProducesProblem(401);
+            .Produces<TokenResponse>().ProducesProblem(401).ProducesProblem(429);
         api.MapPost("/logout", (HttpRequest request) =>
         {
             string header = request.Headers.Authorization.ToString();
@@ -68,11 +68,19 @@ public static class ServiceEndpoints
     {
         string header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
-            && AdminAuthentication.TryBasic(header[6..].Trim(), out var name, out var password)
-            && await deps.Admins.AuthenticateAsync(name, password, context.RequestAborted).ConfigureAwait(false) is { } admin)
+            && AdminAuthentication.TryBasic(header[6..].Trim(), out var name, out var password))
         {
-            var (token, expires) = deps.Tokens.Issue(admin.Username);
-            return TypedResults.Json(new TokenResponse(token, expires), ApiJson.Output);
+            var (admin, retryAfter) = await deps.AuthenticateAdminAsync(context, name, password).ConfigureAwait(false);
+            if (retryAfter is { } wait)
+            {
+                return TooManyFailures(context, wait);
+            }
+
+            if (admin is not null)
+            {
+                var (token, expires) = deps.Tokens.Issue(admin.Username);
+                return TypedResults.Json(new TokenResponse(token, expires), ApiJson.Output);
+            }
         }
 
         string client = context.Connection.RemoteIpAddress?.ToString() ?? "";
@@ -85,6 +93,14 @@ public static class ServiceEndpoints
         });
         context.Response.Headers.WWWAuthenticate = "Basic realm=\"wharf\"";
         return Problems.Create(StatusCodes.Status401Unauthorized, "invalid admin credentials");
+    }
+
+    /// <summary>429 with Retry-After, for an address that failed too many admin logins.</summary>
+    public static IResult TooManyFailures(HttpContext context, TimeSpan wait)
+    {
+        int seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Create(StatusCodes.Status429TooManyRequests, $"too many failed logins from this address; try again in {seconds} s");
     }
 }
 

@@ -57,7 +57,12 @@ public sealed class AdminAuthentication(RequestDelegate next, HttpDependencies d
             }
             else if (metrics && string.Equals(auth.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) && TryBasic(credentials, out var name, out var password))
             {
-                admin = await deps.Admins.AuthenticateAsync(name, password, context.RequestAborted).ConfigureAwait(false);
+                (admin, var retryAfter) = await deps.AuthenticateAdminAsync(context, name, password).ConfigureAwait(false);
+                if (retryAfter is { } wait)
+                {
+                    await Api.ServiceEndpoints.TooManyFailures(context, wait).ExecuteAsync(context).ConfigureAwait(false);
+                    return;
+                }
             }
         }
         else if (context.Request.Cookies.TryGetValue(CookieName, out var cookie) && (web || context.Request.Headers.ContainsKey(WebHeader)))

@@ -31,7 +31,12 @@ public static class WebLogin
             return pages.Login("enter a username and a password", username, StatusCodes.Status400BadRequest);
         }
 
-        var admin = await deps.Admins.AuthenticateAsync(username, password, context.RequestAborted).ConfigureAwait(false);
+        var (admin, retryAfter) = await deps.AuthenticateAdminAsync(context, username, password).ConfigureAwait(false);
+        if (retryAfter is { } wait)
+        {
+            return pages.Login($"too many failed logins from this address; try again in {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s", username, StatusCodes.Status429TooManyRequests);
+        }
+
         if (admin is null)
         {
             string client = context.Connection.RemoteIpAddress?.ToString() ?? "";
