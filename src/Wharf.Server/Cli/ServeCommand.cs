@@ -105,9 +105,20 @@ internal static class ServeCommand
         }
 
         await using var providerScope = provider;
+        IPAddress sftpdAddress, httpdAddress;
+        try
+        {
+            sftpdAddress = BindAddress(sftpd.BindAddress);
+            httpdAddress = BindAddress(config.Httpd.BindAddress);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            Console.Error.WriteLine($"wharf: bind_address: cannot resolve: {ex.Message}");
+            return 2;
+        }
         var settings = new ServeSettings
         {
-            BindAddress = sftpd.BindAddress.Length == 0 ? IPAddress.Any : IPAddress.Parse(sftpd.BindAddress),
+            BindAddress = sftpdAddress,
             BindPort = sftpd.BindPort,
             HostKeys = hostKeys,
             IdleTimeout = TimeSpan.FromMinutes(sftpd.IdleTimeout),
@@ -154,7 +165,7 @@ internal static class ServeCommand
             return 1;
         }
 
-        await using var http = await StartHttpAsync(config, service, admins, events, metrics, log, ct).ConfigureAwait(false);
+        await using var http = await StartHttpAsync(config, httpdAddress, service, admins, events, metrics, log, ct).ConfigureAwait(false);
         if (http is { Address: null })
         {
             return 1;
@@ -186,7 +197,7 @@ internal static class ServeCommand
     /// Starts the httpd listener unless bind_port is 0. Returns null when disabled; a service with a
     /// null <see cref="HttpService.Address"/> when it could not listen (the error is printed).
     /// </summary>
-    private static async Task<HttpService?> StartHttpAsync(WharfConfig config, WharfService service, AdminService admins, ServerEvents events, WharfMetrics metrics, JsonLineLog log, CancellationToken ct)
+    private static async Task<HttpService?> StartHttpAsync(WharfConfig config, IPAddress address, WharfService service, AdminService admins, ServerEvents events, WharfMetrics metrics, JsonLineLog log, CancellationToken ct)
     {
         var httpd = config.Httpd;
         if (httpd.BindPort == 0)
@@ -194,7 +205,6 @@ internal static class ServeCommand
             return null;
         }
 
-        var address = httpd.BindAddress.Length == 0 ? IPAddress.Any : IPAddress.Parse(httpd.BindAddress);
         var http = new HttpService(new HttpDependencies
         {
             Service = service,
@@ -216,5 +226,24 @@ internal static class ServeCommand
         }
 
         return http;
+    }
+
+    /// <summary>An IP address as given, or a host name's first address (IPv4 preferred); empty means every interface.</summary>
+    internal static IPAddress BindAddress(string address)
+    {
+        if (address.Length == 0)
+        {
+            return IPAddress.Any;
+        }
+
+        if (IPAddress.TryParse(address, out var ip))
+        {
+            return ip;
+        }
+
+        var addresses = Dns.GetHostAddresses(address);
+        return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            ?? addresses.FirstOrDefault()
+            ?? throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound);
     }
 }
