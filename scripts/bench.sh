@@ -116,7 +116,7 @@ pair() {
   record "$row" "$name" "$unit" "$(printf "%s\n" "${w[@]}" | median)" "$(printf "%s\n" "${o[@]}" | median)" "${w[*]}" "${o[*]}"
 }
 record() {
-  local ratio; ratio=$(echo "scale=2; $4 / $5" | bc)
+  local ratio; ratio=$(echo "scale=2; if ($5 == 0) 0 else $4 / $5" | bc)
   printf "%-3s %-52s %-8s %10s %10s %7s   [%s | %s]\n" "$1" "$2" "$3" "$4" "$5" "$ratio" "$6" "$7"
   printf "| %s | %s | %s | %s | %s | %s |\n" "$1" "$2" "$3" "$4" "$5" "$ratio" >> "$results"
 }
@@ -126,8 +126,9 @@ xfer() { # server dir extra-flags...
   local server=$1 dir=$2; shift 2
   if [ "$dir" = up ]; then printf '%s\nput %s up.bin\n%s\n' "$stamp" "$local_dir/data.bin" "$stamp" > "$work/b-xfer"
   else printf '%s\nget down.bin %s\n%s\n' "$stamp" "$local_dir/down-copy.bin" "$stamp" > "$work/b-xfer"; fi
-  local t; t=($(sftp_batch "$server" "$work/b-xfer" "$@" | stamps))
+  local t; t=($(sftp_batch "$server" "$work/b-xfer" "$@" | stamps))  || true
   rm -f "$root/up.bin" "$local_dir/down-copy.bin"
+  [ ${#t[@]} -eq 2 ] || { echo "transfer against $server failed" >&2; echo 0; return; }
   rate "$SIZE_MIB" "${t[0]}" "${t[1]}"
 }
 cipher_flags() {
@@ -167,7 +168,7 @@ scp_xfer() { # server dir
 # Row 4: many small files, up then down, one session. Prints "up down" files/s; pair on one.
 small_files() { # server which
   printf '%s\nput -r %s up-small\n%s\nget -r up-small %s\n%s\n' "$stamp" "$local_dir/small" "$stamp" "$local_dir/back-small" "$stamp" > "$work/b-small"
-  local t; t=($(sftp_batch "$1" "$work/b-small" | stamps))
+  local t; t=($(sftp_batch "$1" "$work/b-small" | stamps)) || true
   local n; n=$(find "$local_dir/back-small" -type f | wc -l)
   rm -rf "$root/up-small" "$local_dir/back-small"
   [ "$n" -eq "$FILES" ] || { echo "small files: $n of $FILES came back from $1" >&2; echo 0; return; }
@@ -177,7 +178,7 @@ small_files() { # server which
 # Row 5: `ls -l` of a directory of ENTRIES entries.
 listing() { # server
   printf '%s\nls -l big\n%s\n' "$stamp" "$stamp" > "$work/b-ls"
-  local out; out=$(sftp_batch "$1" "$work/b-ls")
+  local out; out=$(sftp_batch "$1" "$work/b-ls") || true
   local n; n=$(grep -c ' big/e' <<< "$out" || true)
   [ "$n" -eq "$ENTRIES" ] || { echo "listing: $n of $ENTRIES entries from $1" >&2; echo 0; return; }
   local t; t=($(stamps <<< "$out"))

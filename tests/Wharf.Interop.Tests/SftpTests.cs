@@ -58,6 +58,23 @@ public sealed class SftpTests(SftpHostFixture fixture) : IClassFixture<SftpHostF
         }
     }
 
+    /// <summary>
+    /// sftp -B 262144 sizes its WRITEs from our limits@openssh.com reply; with 256 KiB announced it
+    /// built a 262,197-byte message and gave up ("Outbound message too long").
+    /// </summary>
+    [Fact]
+    public async Task OpenSshLargeBuffersRoundTrip()
+    {
+        var local = LocalDir("large-buffers");
+        var data = RandomNumberGenerator.GetBytes((3 << 20) + 17);
+        await File.WriteAllBytesAsync(Path.Combine(local, "big.bin"), data);
+        var r = await OpenSsh.SftpBatchAsync(fixture.Port, "alice", ["put big.bin big-B.bin", "get big-B.bin big-back.bin"],
+            workingDirectory: local, sftpFlags: ["-B", "262144", "-R", "128"]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(fixture.Root, "big-B.bin")));
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(local, "big-back.bin")));
+    }
+
     [Fact]
     public async Task ParamikoOperationsAndErrorCodes()
     {
