@@ -23,9 +23,9 @@ public class SftpDispatchBenchmarks
     private CancellationTokenSource _stop = null!;
     private Task _session = Task.CompletedTask;
     private byte[] _handle = [];
-    private byte[] _statBatch = [];
-    private byte[] _readBatch = [];
-    private byte[] _writeBatch = [];
+    private byte[][] _statBatch = [];
+    private byte[][] _readBatch = [];
+    private byte[][] _writeBatch = [];
 
     // Reply framing across output chunks: bytes left of the current reply, header bytes seen.
     private int _frameLeft;
@@ -41,7 +41,8 @@ public class SftpDispatchBenchmarks
         _dir = Directory.CreateTempSubdirectory("wharf-bench-").FullName;
         File.WriteAllBytes(Path.Combine(_dir, "data.bin"), new byte[FileSize]);
         _fileSystem = new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _dir });
-        _input = new Pipe();
+        // As SshChannel feeds it: one write per channel packet, and room for a whole window.
+        _input = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20));
         _stop = new CancellationTokenSource();
         var session = new SftpSession(_fileSystem);
         _session = Task.Run(() => session.RunAsync(_input.Reader, OnOutput, _stop.Token));
@@ -99,10 +100,14 @@ public class SftpDispatchBenchmarks
     [Benchmark(OperationsPerInvoke = Batch)]
     public void Write32K() => RunBatch(_writeBatch);
 
-    private void RunBatch(byte[] batch)
+    private void RunBatch(byte[][] batch)
     {
         int target = Volatile.Read(ref _replies) + Batch;
-        Send(batch);
+        foreach (var packet in batch)
+        {
+            Send(packet);
+        }
+
         var spin = new SpinWait();
         while (Volatile.Read(ref _replies) < target)
         {
@@ -183,16 +188,7 @@ public class SftpDispatchBenchmarks
         return ValueTask.CompletedTask;
     }
 
-    private static byte[] Repeat(Func<int, byte[]> packet)
-    {
-        using var all = new MemoryStream();
-        for (int i = 0; i < Batch; i++)
-        {
-            all.Write(packet(i));
-        }
-
-        return all.ToArray();
-    }
+    private static byte[][] Repeat(Func<int, byte[]> packet) => [.. Enumerable.Range(0, Batch).Select(packet)];
 
     private static byte[] Packet(byte type, uint? id, Action<Body> body)
     {
