@@ -9,15 +9,15 @@ public sealed class SftpSessionOptions
     /// <summary>
     /// Largest READ length served (longer requests are shortened); announced in limits@openssh.com.
     /// The default, 255 KiB, is OpenSSH's: its client refuses any message over 256 KiB, and a DATA
-    /// reply carries a header besides the data.
+    /// reply carries a header besides the data, so <c>sftp -B 262144</c> downloads failed when
+    /// 256 KiB reads were served in full.
     /// </summary>
     public int MaxReadLength { get; set; } = DefaultTransferLength;
 
     /// <summary>
-    /// Largest WRITE length accepted; announced in limits@openssh.com. The default, 255 KiB, leaves
-    /// room for the WRITE header (handle, offset) inside OpenSSH's 256 KiB message limit: the client
-    /// sizes its writes from this figure (<c>sftp -B 262144</c> would otherwise build a message it
-    /// cannot send).
+    /// Largest WRITE length accepted; announced in limits@openssh.com. The default, 255 KiB, is
+    /// OpenSSH's, so clients that size their writes from limits@openssh.com keep the WRITE header
+    /// inside a 256 KiB message.
     /// </summary>
     public int MaxWriteLength { get; set; } = DefaultTransferLength;
 
