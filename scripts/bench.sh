@@ -4,7 +4,10 @@
 # clients, alternating within every round (the order flips each round); medians and the
 # Wharf/OpenSSH ratio. See docs/benchmarks.md for the rows and the latest table.
 #
-#   scripts/bench.sh [--quick] [--rows "1 2 3 4 5 6 7 8"] [--rounds N] [--size MIB] [--out FILE]
+#   scripts/bench.sh [--quick] [--rows "1 2 3 4 5 6 7 8"] [--rounds N] [--size MIB] [--out FILE] [--r2r]
+#
+# --r2r publishes wharf ReadyToRun (precompiled; less JIT work while the first connections arrive)
+# instead of running the plain Release build.
 #
 # --quick shrinks every row (128 MiB transfers, 1 round, 500 files, 10,000 entries, 50
 # connections, 8 x 32 MiB, 100 idle sessions) so the whole table takes a few minutes.
@@ -15,6 +18,7 @@ repo=$(pwd)
 
 ROWS=${ROWS:-"1 2 3 4 5 6 7 8"}; ROUNDS=${ROUNDS:-3}; SIZE_MIB=${SIZE_MIB:-1024}; FILES=${FILES:-2000}
 ENTRIES=${ENTRIES:-50000}; CONNS=${CONNS:-200}; PAR=${PAR:-8}; PAR_MIB=${PAR_MIB:-256}; IDLE=${IDLE:-500}; OUT=${OUT:-}
+R2R=${R2R:-0}
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) SIZE_MIB=128; ROUNDS=1; FILES=500; ENTRIES=10000; CONNS=50; PAR_MIB=32; IDLE=100; shift ;;
@@ -22,6 +26,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift 2 ;;
     --size) SIZE_MIB=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --r2r) R2R=1; shift ;;
     *) echo "usage: $0 [--quick] [--rows \"1 2 ...\"] [--rounds N] [--size MIB] [--out FILE]" >&2; exit 2 ;;
   esac
 done
@@ -58,8 +63,14 @@ cp "$work/id.pub" "$work/authorized_keys"
 ssh-keygen -q -t ed25519 -N "" -f "$work/ssh_host_ed25519_key" >/dev/null
 user=$(id -un)
 
-dotnet build src/Wharf.Server -c Release -nologo -clp:ErrorsOnly >/dev/null
-wharf_dll=$repo/src/Wharf.Server/bin/Release/net10.0/wharf.dll
+if [ "$R2R" = 1 ]; then
+  dotnet publish src/Wharf.Server -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    -o "$work/wharf-r2r" -nologo -clp:ErrorsOnly >/dev/null
+  wharf_dll=$work/wharf-r2r/wharf.dll
+else
+  dotnet build src/Wharf.Server -c Release -nologo -clp:ErrorsOnly >/dev/null
+  wharf_dll=$repo/src/Wharf.Server/bin/Release/net10.0/wharf.dll
+fi
 
 wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 start_wharf() {
