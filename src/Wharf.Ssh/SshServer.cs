@@ -173,7 +173,7 @@ public sealed class SshServer : IAsyncDisposable
             }
 
             client.NoDelay = true;
-            var stream = new NetworkStream(client, ownsSocket: true);
+            var stream = new Transport.QuickAckNetworkStream(client, QuickAckOperations);
             _ = RunSessionAsync(stream, remote, client.LocalEndPoint as IPEndPoint, admitted: true);
         }
     }
@@ -220,6 +220,10 @@ public sealed class SshServer : IAsyncDisposable
     /// </summary>
     public Task HandleConnectionAsync(Stream stream, IPEndPoint? remote = null, IPEndPoint? local = null) =>
         RunSessionAsync(stream, remote, local, admitted: false);
+
+    // Reads and writes with TCP_QUICKACK re-armed: the key exchange, authentication and a few
+    // requests after them (see QuickAckNetworkStream).
+    private const int QuickAckOperations = 64;
 
     private async Task RunSessionAsync(Stream stream, IPEndPoint? remote, IPEndPoint? local, bool admitted)
     {

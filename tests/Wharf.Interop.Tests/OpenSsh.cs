@@ -75,7 +75,8 @@ public static class OpenSsh
 
     /// <summary>Runs OpenSSH's sftp in batch mode (-b) with public key login; each line a command.</summary>
     public static async Task<ProcessRunner.Result> SftpBatchAsync(int port, string user, IEnumerable<string> commands,
-        IEnumerable<string>? options = null, string? identity = null, string? workingDirectory = null, TimeSpan? timeout = null)
+        IEnumerable<string>? options = null, string? identity = null, string? workingDirectory = null, TimeSpan? timeout = null,
+        IEnumerable<string>? sftpFlags = null)
     {
         var batch = Path.Combine(TestKeys.Instance.Directory, "batch-" + Guid.NewGuid().ToString("N")[..8]);
         await File.WriteAllLinesAsync(batch, commands);
@@ -90,6 +91,7 @@ public static class OpenSsh
             args.AddRange(["-o", o]);
         }
 
+        args.AddRange(sftpFlags ?? []);
         args.Add(user + "@127.0.0.1");
         var sh = new List<string> { "-c", "cd \"$0\" && exec sftp \"$@\"", workingDirectory ?? TestKeys.Instance.Directory };
         sh.AddRange(args);

@@ -58,6 +58,28 @@ public sealed class SftpTests(SftpHostFixture fixture) : IClassFixture<SftpHostF
         }
     }
 
+    /// <summary>
+    /// sftp -B 262144 asks for 256 KiB per READ and refuses any message over 256 KiB; with reads
+    /// served up to 256 KiB the DATA reply was 13 bytes too long ("Received message too long").
+    /// (Its WRITEs of 256 KiB are too long for the client itself, whatever the server: 261120 is
+    /// the largest -B an upload can use.)
+    /// </summary>
+    [Fact]
+    public async Task OpenSshLargeBuffersRoundTrip()
+    {
+        var local = LocalDir("large-buffers");
+        var data = RandomNumberGenerator.GetBytes((3 << 20) + 17);
+        await File.WriteAllBytesAsync(Path.Combine(local, "big.bin"), data);
+        var r = await OpenSsh.SftpBatchAsync(fixture.Port, "alice", ["put big.bin big-B.bin"],
+            workingDirectory: local, sftpFlags: ["-B", "261120", "-R", "128"]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(fixture.Root, "big-B.bin")));
+        r = await OpenSsh.SftpBatchAsync(fixture.Port, "alice", ["get big-B.bin big-back.bin"],
+            workingDirectory: local, sftpFlags: ["-B", "262144", "-R", "128"]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(local, "big-back.bin")));
+    }
+
     [Fact]
     public async Task ParamikoOperationsAndErrorCodes()
     {

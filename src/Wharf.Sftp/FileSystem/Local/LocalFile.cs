@@ -32,7 +32,12 @@ internal sealed class LocalFile : ISftpFile
     /// <summary>The temporary file's name during an atomic upload (tests).</summary>
     internal string? TempName => _atomic?.TempName;
 
-    public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+    // Reads and writes are synchronous pread/pwrite. The descriptor is not opened for async I/O,
+    // so RandomAccess.ReadAsync would only queue the same blocking call to another thread-pool
+    // thread: one more hop per 32 KiB request, on a chain the session runs in order per handle.
+    // Callers (SFTP requests, SCP) already run on the thread pool, as OpenSSH's sftp-server
+    // blocks in read(2) itself.
+    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         if (!_canRead)
         {
@@ -40,9 +45,10 @@ internal sealed class LocalFile : ISftpFile
         }
 
         CheckOffset(offset, "read");
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return await RandomAccess.ReadAsync(_handle, buffer, offset, cancellationToken).ConfigureAwait(false);
+            return ValueTask.FromResult(RandomAccess.Read(_handle, buffer.Span, offset));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -50,7 +56,7 @@ internal sealed class LocalFile : ISftpFile
         }
     }
 
-    public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         if (!_canWrite)
         {
@@ -58,9 +64,11 @@ internal sealed class LocalFile : ISftpFile
         }
 
         CheckOffset(offset, "write");
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            await RandomAccess.WriteAsync(_handle, data, offset, cancellationToken).ConfigureAwait(false);
+            RandomAccess.Write(_handle, data.Span, offset);
+            return ValueTask.CompletedTask;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Wharf beside OpenSSH on this machine: `wharf portable` (Release) and Debian's sshd with
+# internal-sftp, each on its own loopback port, serving the same directory, driven by the same
+# clients, alternating within every round (the order flips each round); medians and the
+# Wharf/OpenSSH ratio. See docs/benchmarks.md for the rows and the latest table.
+#
+#   scripts/bench.sh [--quick] [--rows "1 2 3 4 5 6 7 8"] [--rounds N] [--size MIB] [--out FILE] [--r2r]
+#
+# --r2r publishes wharf ReadyToRun (precompiled; less JIT work while the first connections arrive)
+# instead of running the plain Release build.
+#
+# --quick shrinks every row (128 MiB transfers, 1 round, 500 files, 10,000 entries, 50
+# connections, 8 x 32 MiB, 100 idle sessions) so the whole table takes a few minutes.
+# Environment overrides: SIZE_MIB FILES ENTRIES CONNS PAR PAR_MIB IDLE ROUNDS ROWS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+ROWS=${ROWS:-"1 2 3 4 5 6 7 8"}; ROUNDS=${ROUNDS:-3}; SIZE_MIB=${SIZE_MIB:-1024}; FILES=${FILES:-2000}
+ENTRIES=${ENTRIES:-50000}; CONNS=${CONNS:-200}; PAR=${PAR:-8}; PAR_MIB=${PAR_MIB:-256}; IDLE=${IDLE:-500}; OUT=${OUT:-}
+R2R=${R2R:-0}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) SIZE_MIB=128; ROUNDS=1; FILES=500; ENTRIES=10000; CONNS=50; PAR_MIB=32; IDLE=100; shift ;;
+    --rows) ROWS=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --size) SIZE_MIB=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --r2r) R2R=1; shift ;;
+    *) echo "usage: $0 [--quick] [--rows \"1 2 ...\"] [--rounds N] [--size MIB] [--out FILE]" >&2; exit 2 ;;
+  esac
+done
+
+need=()
+for p in openssh-server openssh-client bc python3-asyncssh; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+WPORT=${WPORT:-2331}; OPORT=${OPORT:-2332}
+work=$(mktemp -d /tmp/wharf-bench.XXXX)
+root=$work/root; local_dir=$work/local
+wharf_pid=""; sshd_pid=""
+cleanup() {
+  [ -n "$wharf_pid" ] && kill "$wharf_pid" 2>/dev/null || true
+  if [ -n "$sshd_pid" ]; then
+    pkill -P "$sshd_pid" 2>/dev/null || true   # per-connection sshd processes (they setsid)
+    kill "$sshd_pid" 2>/dev/null || true
+  fi
+  for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$root" "$local_dir"
+ssh-keygen -q -t ed25519 -N "" -f "$work/id" >/dev/null
+cp "$work/id.pub" "$work/authorized_keys"
+ssh-keygen -q -t ed25519 -N "" -f "$work/ssh_host_ed25519_key" >/dev/null
+user=$(id -un)
+
+if [ "$R2R" = 1 ]; then
+  dotnet publish src/Wharf.Server -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    -o "$work/wharf-r2r" -nologo -clp:ErrorsOnly >/dev/null
+  wharf_dll=$work/wharf-r2r/wharf.dll
+else
+  dotnet build src/Wharf.Server -c Release -nologo -clp:ErrorsOnly >/dev/null
+  wharf_dll=$repo/src/Wharf.Server/bin/Release/net10.0/wharf.dll
+fi
+
+wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+start_wharf() {
+  if [ -n "$wharf_pid" ]; then kill "$wharf_pid" 2>/dev/null || true; wait "$wharf_pid" 2>/dev/null || true; fi
+  dotnet "$wharf_dll" portable -d "$root" -s "$WPORT" --listen-address 127.0.0.1 -u "$user" -k "$(cat "$work/id.pub")" \
+    -g '*' -c '*' --config-dir "$work/wharf-config" >> "$work/wharf.log" 2>&1 &
+  wharf_pid=$!
+  wait_port "$WPORT"
+}
+cat > "$work/sshd_config" <<CFG
+Port $OPORT
+ListenAddress 127.0.0.1
+HostKey $work/ssh_host_ed25519_key
+AuthorizedKeysFile $work/authorized_keys
+PermitRootLogin yes
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+MaxStartups 1000
+PidFile $work/sshd.pid
+Subsystem sftp internal-sftp -d $root
+CFG
+mkdir -p /run/sshd
+/usr/sbin/sshd -f "$work/sshd_config" -D -e 2> "$work/sshd.log" &
+sshd_pid=$!
+start_wharf
+wait_port "$OPORT"
+
+port_of() { [ "$1" = wharf ] && echo "$WPORT" || echo "$OPORT"; }
+ssh_opts=(-F /dev/null -i "$work/id" -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes)
+# Runs an sftp batch; lines "!echo T $(date)" inside it time the work within the session, so
+# process start, key exchange and login are not counted against a transfer.
+sftp_batch() { # server batchfile [sftp flags...] -> the batch's output
+  local server=$1 batch=$2; shift 2
+  (cd "$local_dir" && sftp -q "${ssh_opts[@]}" -P "$(port_of "$server")" "$@" -b "$batch" "$user@127.0.0.1")
+}
+stamp='!echo T $(date +%s.%N)'
+stamps() { grep '^T ' | awk '{print $2}'; }
+rate() { echo "scale=1; $1 / ($3 - $2)" | bc; }   # amount start end -> amount per second
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+results=$work/results.md
+printf "| row | case | unit | Wharf | OpenSSH | Wharf/OpenSSH |\n|---|---|---|---|---|---|\n" > "$results"
+echo "$(date -u +%FT%TZ)  rounds=$ROUNDS size=${SIZE_MIB}MiB files=$FILES entries=$ENTRIES conns=$CONNS par=${PAR}x${PAR_MIB}MiB idle=$IDLE"
+# pair ROW CASE UNIT FUNCTION ARGS... : FUNCTION SERVER ARGS prints one figure; alternate, median.
+pair() {
+  local row=$1 name=$2 unit=$3 fn=$4; shift 4
+  local w=() o=() r
+  for r in $(seq "$ROUNDS"); do
+    if [ $((r % 2)) -eq 1 ]; then w+=("$($fn wharf "$@")"); o+=("$($fn openssh "$@")")
+    else o+=("$($fn openssh "$@")"); w+=("$($fn wharf "$@")"); fi
+  done
+  record "$row" "$name" "$unit" "$(printf "%s\n" "${w[@]}" | median)" "$(printf "%s\n" "${o[@]}" | median)" "${w[*]}" "${o[*]}"
+}
+record() {
+  local ratio; ratio=$(echo "scale=2; if ($5 == 0) 0 else $4 / $5" | bc)
+  printf "%-3s %-52s %-8s %10s %10s %7s   [%s | %s]\n" "$1" "$2" "$3" "$4" "$5" "$ratio" "$6" "$7"
+  printf "| %s | %s | %s | %s | %s | %s |\n" "$1" "$2" "$3" "$4" "$5" "$ratio" >> "$results"
+}
+
+# Rows 1, 2: one transfer in one session.
+xfer() { # server dir extra-flags...
+  local server=$1 dir=$2; shift 2
+  if [ "$dir" = up ]; then printf '%s\nput %s up.bin\n%s\n' "$stamp" "$local_dir/data.bin" "$stamp" > "$work/b-xfer"
+  else printf '%s\nget down.bin %s\n%s\n' "$stamp" "$local_dir/down-copy.bin" "$stamp" > "$work/b-xfer"; fi
+  local t; t=($(sftp_batch "$server" "$work/b-xfer" "$@" | stamps))  || true
+  rm -f "$root/up.bin" "$local_dir/down-copy.bin"
+  [ ${#t[@]} -eq 2 ] || { echo "transfer against $server failed" >&2; echo 0; return; }
+  rate "$SIZE_MIB" "${t[0]}" "${t[1]}"
+}
+cipher_flags() {
+  case "$1" in
+    aes128-ctr) echo "-c aes128-ctr -o MACs=hmac-sha2-256-etm@openssh.com" ;;
+    *) echo "-c $1" ;;
+  esac
+}
+cipher_label() { [ "$1" = aes128-ctr ] && echo "aes128-ctr+hmac-sha2-256-etm" || echo "${1%@openssh.com}"; }
+transfer_rows() { # row mode(defaults|big)
+  local row=$1 mode=$2 c d flags label
+  for c in aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr; do
+    for d in up down; do
+      flags=(); label=defaults
+      # OpenSSH's sftp refuses to send a message over 256 KiB, so -B 262144 uploads fail in the
+      # client whatever the server; 261120 (255 KiB) is the largest -B an upload can use.
+      if [ "$mode" = big ]; then
+        if [ "$d" = up ]; then flags=(-B 261120 -R 128); else flags=(-B 262144 -R 128); fi
+        label="${flags[*]}"
+      fi
+      # shellcheck disable=SC2046
+      pair "$row" "sftp $label, $(cipher_label "$c"), $d" "MiB/s" xfer "$d" "${flags[@]}" $(cipher_flags "$c")
+    done
+  done
+}
+make_data() {
+  [ -f "$local_dir/data.bin" ] || head -c $((SIZE_MIB << 20)) /dev/urandom > "$local_dir/data.bin"
+  [ -f "$root/down.bin" ] || cp "$local_dir/data.bin" "$root/down.bin"
+}
+
+# Row 3: scp in legacy (-O) mode; wall clock, so process start and login are counted.
+scp_xfer() { # server dir
+  local port target start end; port=$(port_of "$1")
+  target=$([ "$1" = wharf ] && echo "/" || echo "$root/")
+  start=$(date +%s.%N)
+  if [ "$2" = up ]; then scp -O -q "${ssh_opts[@]}" -P "$port" "$local_dir/data.bin" "$user@127.0.0.1:${target}up.bin"
+  else scp -O -q "${ssh_opts[@]}" -P "$port" "$user@127.0.0.1:${target}down.bin" "$local_dir/down-copy.bin"; fi
+  end=$(date +%s.%N)
+  rm -f "$root/up.bin" "$local_dir/down-copy.bin"
+  rate "$SIZE_MIB" "$start" "$end"
+}
+
+# Row 4: many small files, up then down, one session. Prints "up down" files/s; pair on one.
+small_files() { # server which
+  printf '%s\nput -r %s up-small\n%s\nget -r up-small %s\n%s\n' "$stamp" "$local_dir/small" "$stamp" "$local_dir/back-small" "$stamp" > "$work/b-small"
+  local t; t=($(sftp_batch "$1" "$work/b-small" | stamps)) || true
+  local n; n=$(find "$local_dir/back-small" -type f | wc -l)
+  rm -rf "$root/up-small" "$local_dir/back-small"
+  [ "$n" -eq "$FILES" ] || { echo "small files: $n of $FILES came back from $1" >&2; echo 0; return; }
+  if [ "$2" = up ]; then rate "$FILES" "${t[0]}" "${t[1]}"; else rate "$FILES" "${t[1]}" "${t[2]}"; fi
+}
+
+# Row 5: `ls -l` of a directory of ENTRIES entries.
+listing() { # server
+  printf '%s\nls -l big\n%s\n' "$stamp" "$stamp" > "$work/b-ls"
+  local out; out=$(sftp_batch "$1" "$work/b-ls") || true
+  local n; n=$(grep -c ' big/e' <<< "$out" || true)
+  [ "$n" -eq "$ENTRIES" ] || { echo "listing: $n of $ENTRIES entries from $1" >&2; echo 0; return; }
+  local t; t=($(stamps <<< "$out"))
+  rate "$ENTRIES" "${t[0]}" "${t[1]}"
+}
+
+# Row 6: sequential connections, each connect + publickey + SFTP init + one stat + close.
+connections_sftp() { # server
+  echo "ls -l probe.txt" > "$work/b-probe"
+  local start end; start=$(date +%s.%N)
+  for _ in $(seq "$CONNS"); do sftp_batch "$1" "$work/b-probe" > /dev/null; done
+  end=$(date +%s.%N)
+  rate "$CONNS" "$start" "$end"
+}
+connections_asyncssh() { # server
+  BENCH_USER=$user /usr/bin/python3 "$repo/bench/tools/asyncssh_client.py" conns "$(port_of "$1")" "$work/id" "$CONNS" probe.txt
+}
+
+# Row 7: PAR clients at once, each moving PAR_MIB; aggregate over first start to last end.
+parallel() { # server dir
+  local i pids=()
+  for i in $(seq "$PAR"); do
+    if [ "$2" = up ]; then printf '%s\nput %s par-up-%s.bin\n%s\n' "$stamp" "$local_dir/par.bin" "$i" "$stamp"
+    else printf '%s\nget par.bin %s\n%s\n' "$stamp" "$local_dir/par-down-$i.bin" "$stamp"; fi > "$work/b-par-$i"
+  done
+  for i in $(seq "$PAR"); do sftp_batch "$1" "$work/b-par-$i" > "$work/par-out-$i" & pids+=($!); done
+  wait "${pids[@]}"
+  local first last
+  first=$(cat "$work"/par-out-* | stamps | sort -n | head -1); last=$(cat "$work"/par-out-* | stamps | sort -n | tail -1)
+  rm -f "$root"/par-up-*.bin "$local_dir"/par-down-*.bin "$work"/par-out-*
+  rate $((PAR * PAR_MIB)) "$first" "$last"
+}
+
+# Row 8: resident memory with IDLE authenticated, idle SFTP sessions.
+tree_rss_kib() { # pid -> VmRSS of it and all its descendants, KiB
+  ps -e -o pid=,ppid=,rss= | awk -v top="$1" '{p[$1]=$2; r[$1]=$3} END {
+    for (x in p) { y=x; while (y != "" && y != top && y in p && y != 1) y=p[y]; if (y == top) s+=r[x] } print s }'
+}
+idle_memory() { # server -> MiB (call start_wharf first: a fresh process, not one grown by the rows before)
+  local fifo=$work/idle-in; rm -f "$fifo"; mkfifo "$fifo"
+  BENCH_USER=$user /usr/bin/python3 "$repo/bench/tools/asyncssh_client.py" idle "$(port_of "$1")" "$work/id" "$IDLE" < "$fifo" > "$work/idle-out" 2>"$work/idle-err" &
+  local client=$!
+  exec 7>"$fifo"
+  for _ in $(seq 1800); do grep -q '^ready' "$work/idle-out" 2>/dev/null && break; kill -0 "$client" 2>/dev/null || break; sleep 0.2; done
+  if ! grep -q "^ready $IDLE" "$work/idle-out"; then echo "idle sessions: $(cat "$work/idle-err" | tail -3)" >&2; exec 7>&-; wait "$client" || true; echo 0; return; fi
+  sleep 2
+  local kib
+  if [ "$1" = wharf ]; then kib=$(awk '/^VmRSS/ {print $2}' "/proc/$wharf_pid/status"); else kib=$(tree_rss_kib "$sshd_pid"); fi
+  exec 7>&-; wait "$client" || true
+  echo "scale=1; $kib / 1024" | bc
+}
+
+for row in $ROWS; do
+  case $row in
+    1) make_data; transfer_rows 1 defaults ;;
+    2) make_data; transfer_rows 2 big ;;
+    3) make_data; pair 3 "scp -O, up" "MiB/s" scp_xfer up; pair 3 "scp -O, down" "MiB/s" scp_xfer down ;;
+    4) mkdir -p "$local_dir/small"
+       for i in $(seq "$FILES"); do head -c 8192 /dev/urandom > "$local_dir/small/f$i"; done
+       pair 4 "$FILES x 8 KiB, put -r" "files/s" small_files up
+       pair 4 "$FILES x 8 KiB, get -r" "files/s" small_files down ;;
+    5) mkdir -p "$root/big"; (cd "$root/big" && seq -f "e%06g" "$ENTRIES" | xargs touch)
+       pair 5 "ls -l of $ENTRIES entries" "entries/s" listing ;;
+    6) touch "$root/probe.txt"
+       pair 6 "$CONNS connections, sftp client" "conn/s" connections_sftp
+       pair 6 "$CONNS connections, asyncssh (one process)" "conn/s" connections_asyncssh ;;
+    7) [ -f "$root/par.bin" ] || head -c $((PAR_MIB << 20)) /dev/urandom > "$root/par.bin"
+       cp "$root/par.bin" "$local_dir/par.bin"
+       pair 7 "$PAR clients x $PAR_MIB MiB, up" "MiB/s" parallel up
+       pair 7 "$PAR clients x $PAR_MIB MiB, down" "MiB/s" parallel down ;;
+    8) start_wharf; saved=$ROUNDS; ROUNDS=1; pair 8 "RSS, $IDLE idle SFTP sessions (lower is better)" "MiB" idle_memory; ROUNDS=$saved ;;
+    *) echo "unknown row $row" >&2; exit 2 ;;
+  esac
+done
+echo
+cat "$results"
+[ -n "$OUT" ] && cp "$results" "$OUT"
+exit 0
