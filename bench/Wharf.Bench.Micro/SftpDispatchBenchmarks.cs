@@ -42,7 +42,7 @@ public class SftpDispatchBenchmarks
         File.WriteAllBytes(Path.Combine(_dir, "data.bin"), new byte[FileSize]);
         _fileSystem = new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _dir });
         // As SshChannel feeds it: one write per channel packet, and room for a whole window.
-        _input = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20));
+        _input = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, minimumSegmentSize: 64 * 1024)); // SshChannel's inbound segment size
         _stop = new CancellationTokenSource();
         var session = new SftpSession(_fileSystem);
         _session = Task.Run(() => session.RunAsync(_input.Reader, OnOutput, _stop.Token));
