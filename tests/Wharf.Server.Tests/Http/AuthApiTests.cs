@@ -29,6 +29,23 @@ public sealed class AuthApiTests
     }
 
     [Fact]
+    public async Task Routes_in_another_letter_case_are_protected_too()
+    {
+        // The router matches paths case-insensitively; authentication once compared them ordinally,
+        // and /API/V1/users answered without a token.
+        var ct = TestContext.Current.CancellationToken;
+        await using var h = await StartAsync(ct: ct);
+        foreach (var path in new[] { "/API/V1/users", "/Api/v1/Users", "/api/V1/connections", "/METRICS", "/Api/V1/dumpdata", "/api/v1/Token/../users", "/x/../api/v1/users" })
+        {
+            using var response = await h.Anonymous.GetAsync(path, ct);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{path}: {(int)response.StatusCode}");
+        }
+
+        using var web = await h.Anonymous.GetAsync("/WEB/users", ct);
+        Assert.Equal("/web/login", web.RequestMessage?.RequestUri?.AbsolutePath);
+    }
+
+    [Fact]
     public async Task Every_api_route_needs_a_valid_token()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -32,15 +32,17 @@ public sealed class AdminAuthentication(RequestDelegate next, HttpDependencies d
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // Routing matches paths case-insensitively, so these checks must too (/API/V1/users is
+        // /api/v1/users to the router). Anything not listed as open needs an admin.
         var path = context.Request.Path;
-        bool api = path.StartsWithSegments("/api/v1", StringComparison.Ordinal);
-        bool metrics = path.StartsWithSegments("/metrics", StringComparison.Ordinal);
-        bool web = path.StartsWithSegments("/web", StringComparison.Ordinal);
-        bool open = path.Equals("/api/v1/token", StringComparison.Ordinal)
-            || path.Equals("/healthz", StringComparison.Ordinal)
-            || path.StartsWithSegments("/web/login", StringComparison.Ordinal)
-            || path.StartsWithSegments("/web/static", StringComparison.Ordinal)
-            || !(api || metrics || web);
+        const StringComparison Ci = StringComparison.OrdinalIgnoreCase;
+        bool metrics = path.StartsWithSegments("/metrics", Ci);
+        bool web = path.StartsWithSegments("/web", Ci);
+        bool open = path.Equals("/api/v1/token", Ci)
+            || path.Equals("/healthz", Ci)
+            || path.StartsWithSegments("/web/login", Ci)
+            || path.StartsWithSegments("/web/static", Ci)
+            || !path.HasValue || path.Value == "/";
         if (open)
         {
             await next(context).ConfigureAwait(false);
