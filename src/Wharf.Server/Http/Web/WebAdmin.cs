@@ -30,14 +30,14 @@ public static class WebAdmin
         var pages = new WebPages(assets);
         app.Use(async (context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments("/web", StringComparison.Ordinal))
+            if (context.Request.Path.StartsWithSegments("/web", StringComparison.OrdinalIgnoreCase))
             {
                 var headers = context.Response.Headers;
                 headers.ContentSecurityPolicy = ContentSecurityPolicy;
                 headers.XFrameOptions = "DENY";
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "same-origin";
-                if (!context.Request.Path.StartsWithSegments("/web/static", StringComparison.Ordinal))
+                if (!context.Request.Path.StartsWithSegments("/web/static", StringComparison.OrdinalIgnoreCase))
                 {
                     headers.CacheControl = "no-store";
                     if (HttpMethods.IsGet(context.Request.Method) && AdminAuthentication.GetAdmin(context) is { } admin)
