@@ -255,7 +255,8 @@ public sealed class ActionsTests : IAsyncLifetime
         }
 
         _server?.Dispose();
-        _http.Stop();
+        // Close alone: after Stop, the managed HttpListener's Close looks the endpoint up again and
+        // binds the port anew — "address already in use" once another test has taken that port.
         _http.Close();
         await _serving;
         Directory.Delete(_dir, recursive: true);
