@@ -60,7 +60,7 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
     [Fact]
     public async Task CreatedUserLogsInOverSftpAndIsDisconnectedFromTheConnectionsPage()
     {
-        Assert.SkipUnless(HeadlessChromium.Available, "chromium and chromium-driver are not installed");
+        HeadlessChromium.RequireAvailable();
         f.LogIn();
         D.FindElement(By.Id("add-user")).Click();
         B.WaitUntil(d => d.FindElement(By.Id("user-form")).GetAttribute("data-ready") == "1", "the add form");
@@ -134,7 +134,7 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
     [Fact]
     public async Task PagesNeedTheSessionAndCarryTheSecurityHeaders()
     {
-        Assert.SkipUnless(HeadlessChromium.Available, "chromium and chromium-driver are not installed");
+        HeadlessChromium.RequireAvailable();
         Go("/web/login");
         D.Manage().Cookies.DeleteAllCookies();
         Go("/web/users");
@@ -206,7 +206,7 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
     [Fact]
     public async Task WrongPasswordShowsTheErrorWith401()
     {
-        Assert.SkipUnless(HeadlessChromium.Available, "chromium and chromium-driver are not installed");
+        HeadlessChromium.RequireAvailable();
         Go("/web/login");
         D.Manage().Cookies.DeleteAllCookies();
         Go("/web/login");
@@ -228,7 +228,7 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
     [Fact]
     public async Task EditingAUserChangesEveryEditedProperty()
     {
-        Assert.SkipUnless(HeadlessChromium.Available, "chromium and chromium-driver are not installed");
+        HeadlessChromium.RequireAvailable();
         await f.AddUserAsync("dave");
         long expires = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeMilliseconds() / 1000 * 1000 + 123; // not a whole minute: the form must keep it as is
         await PutAsync("dave", $$$"""{"expiration_date":{{{expires}}},"home_dir":"{{{Path.Combine(f.Homes, "dave")}}}","permissions":{"/":["*"]}}""");
@@ -281,7 +281,7 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
     [Fact]
     public async Task DeleteAsksThenRemovesTheUser()
     {
-        Assert.SkipUnless(HeadlessChromium.Available, "chromium and chromium-driver are not installed");
+        HeadlessChromium.RequireAvailable();
         await f.AddUserAsync("erin");
         f.LogIn();
         Row("users", "erin").FindElement(By.CssSelector("button.delete")).Click();
@@ -294,7 +294,7 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
     [Fact]
     public void ABadRequestShowsTheServersMessageNextToTheField()
     {
-        Assert.SkipUnless(HeadlessChromium.Available, "chromium and chromium-driver are not installed");
+        HeadlessChromium.RequireAvailable();
         f.LogIn();
         Go("/web/users/add");
         B.WaitUntil(d => d.FindElement(By.Id("user-form")).GetAttribute("data-ready") == "1", "the add form");
@@ -320,7 +320,7 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
     [Fact]
     public async Task SearchFiltersByNamePagesAndShowsDataAsText()
     {
-        Assert.SkipUnless(HeadlessChromium.Available, "chromium and chromium-driver are not installed");
+        HeadlessChromium.RequireAvailable();
         for (int i = 0; i < 22; i++)
         {
             await f.AddUserAsync($"page{i:D2}");
@@ -350,7 +350,7 @@ public sealed class WebAdminTests : IClassFixture<WebAdminFixture>
     [Fact]
     public void LogoutEndsTheSession()
     {
-        Assert.SkipUnless(HeadlessChromium.Available, "chromium and chromium-driver are not installed");
+        HeadlessChromium.RequireAvailable();
         f.LogIn();
         D.FindElement(By.Id("logout")).Click();
         B.WaitUntil(d => new Uri(d.Url).AbsolutePath == "/web/login", "the login page");

@@ -34,6 +34,20 @@ public sealed class HeadlessChromium : IDisposable
 
     public static bool Available => File.Exists(BrowserPath) && File.Exists(DriverPath);
 
+    /// <summary>
+    /// Skips a developer's run without the browser, but fails under CI (CI=true), where
+    /// scripts/install-test-deps.sh installs it: a missing browser there must not turn the web
+    /// admin tests into silent skips.
+    /// </summary>
+    public static void RequireAvailable()
+    {
+        if (!Available)
+        {
+            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "chromium and chromium-driver are missing; scripts/install-test-deps.sh installs them");
+            Assert.Skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)");
+        }
+    }
+
     /// <summary>Polls <paramref name="probe"/> until it returns a value (stale elements while a page redraws count as "not yet").</summary>
     public T WaitFor<T>(Func<IWebDriver, T?> probe, string what, double seconds = 15)
         where T : class
