@@ -13,9 +13,9 @@ internal sealed class SftpRequest : IDisposable
 {
     // A pipelining client keeps 64 requests of 32–256 KiB in flight per session, more than the
     // shared pool keeps per size (it then allocates and drops arrays: ~30 KB of garbage per
-    // WRITE). This pool keeps enough arrays per size for several busy sessions; it retains at
-    // most what the busiest moment needed.
-    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 256);
+    // WRITE). This pool keeps two sessions' worth per size; it retains only what was in use at
+    // once, bounded by 128 arrays per size (64 MiB for the 512 KiB bucket of 256 KiB WRITEs).
+    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 128);
 
     private byte[]? _buffer;
     private readonly int _length;
