@@ -11,14 +11,16 @@
 #
 # --quick shrinks every row (128 MiB transfers, 1 round, 500 files, 10,000 entries, 50
 # connections, 8 x 32 MiB, 100 idle sessions) so the whole table takes a few minutes.
-# Environment overrides: SIZE_MIB FILES ENTRIES CONNS PAR PAR_MIB IDLE ROUNDS ROWS.
+# Environment overrides: SIZE_MIB FILES ENTRIES CONNS PAR PAR_MIB IDLE ROUNDS ROWS, and for rows 1
+# and 2 CIPHERS (default "aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr") and
+# DIRS (default "up down").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 ROWS=${ROWS:-"1 2 3 4 5 6 7 8"}; ROUNDS=${ROUNDS:-3}; SIZE_MIB=${SIZE_MIB:-1024}; FILES=${FILES:-2000}
 ENTRIES=${ENTRIES:-50000}; CONNS=${CONNS:-200}; PAR=${PAR:-8}; PAR_MIB=${PAR_MIB:-256}; IDLE=${IDLE:-500}; OUT=${OUT:-}
-R2R=${R2R:-0}
+R2R=${R2R:-0}; CIPHERS=${CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr"}; DIRS=${DIRS:-"up down"}
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) SIZE_MIB=128; ROUNDS=1; FILES=500; ENTRIES=10000; CONNS=50; PAR_MIB=32; IDLE=100; shift ;;
@@ -120,11 +122,33 @@ echo "$(date -u +%FT%TZ)  rounds=$ROUNDS size=${SIZE_MIB}MiB files=$FILES entrie
 pair() {
   local row=$1 name=$2 unit=$3 fn=$4; shift 4
   local w=() o=() r
+  : > "$work/cpu.log"
   for r in $(seq "$ROUNDS"); do
     if [ $((r % 2)) -eq 1 ]; then w+=("$($fn wharf "$@")"); o+=("$($fn openssh "$@")")
     else o+=("$($fn openssh "$@")"); w+=("$($fn wharf "$@")"); fi
   done
   record "$row" "$name" "$unit" "$(printf "%s\n" "${w[@]}" | median)" "$(printf "%s\n" "${o[@]}" | median)" "${w[*]}" "${o[*]}"
+  if [ -s "$work/cpu.log" ]; then
+    cpu_median() { awk -v k="$1" '$1 == k {print $2}' "$work/cpu.log" | median; }
+    printf "    CPU seconds (medians): server Wharf %s, OpenSSH %s; clients with Wharf %s, with OpenSSH %s\n" \
+      "$(cpu_median wharf)" "$(cpu_median openssh)" "$(cpu_median client-wharf)" "$(cpu_median client-openssh)"
+  fi
+}
+# CPU seconds the server spent (rows 1, 2, 7): Wharf's process; for OpenSSH the listener plus
+# every reaped per-connection process (cutime/cstime), so the session must have ended first.
+server_cpu() { # server -> seconds so far
+  if [ "$1" = wharf ]; then awk '{printf "%.2f", ($14+$15)/100}' "/proc/$wharf_pid/stat"
+  else
+    for _ in $(seq 50); do pgrep -P "$sshd_pid" > /dev/null || break; sleep 0.1; done
+    awk '{printf "%.2f", ($14+$15+$16+$17)/100}' "/proc/$sshd_pid/stat"
+  fi
+}
+cpu_note() { # server before -> appends "server seconds" to the case's CPU log
+  echo "$1 $(echo "$(server_cpu "$1") - $2" | bc)" >> "$work/cpu.log"
+}
+client_cpu_note() { # server: the CPU seconds of this (sub)shell's reaped children = the clients
+  times > "$work/times"   # not in a $(...): that subshell would have no children of its own
+  echo "client-$1 $(tail -1 "$work/times" | awk '{gsub(/[ms]/, " "); print $1*60 + $2 + $3*60 + $4}')" >> "$work/cpu.log"
 }
 record() {
   local ratio; ratio=$(echo "scale=2; if ($5 == 0) 0 else $4 / $5" | bc)
@@ -137,7 +161,11 @@ xfer() { # server dir extra-flags...
   local server=$1 dir=$2; shift 2
   if [ "$dir" = up ]; then printf '%s\nput %s up.bin\n%s\n' "$stamp" "$local_dir/data.bin" "$stamp" > "$work/b-xfer"
   else printf '%s\nget down.bin %s\n%s\n' "$stamp" "$local_dir/down-copy.bin" "$stamp" > "$work/b-xfer"; fi
-  local t; t=($(sftp_batch "$server" "$work/b-xfer" "$@" | stamps))  || true
+  local cpu0; cpu0=$(server_cpu "$server")
+  sftp_batch "$server" "$work/b-xfer" "$@" > "$work/xfer-out" || true
+  local t; t=($(stamps < "$work/xfer-out"))
+  cpu_note "$server" "$cpu0"
+  client_cpu_note "$server"
   rm -f "$root/up.bin" "$local_dir/down-copy.bin"
   [ ${#t[@]} -eq 2 ] || { echo "transfer against $server failed" >&2; echo 0; return; }
   rate "$SIZE_MIB" "${t[0]}" "${t[1]}"
@@ -151,8 +179,8 @@ cipher_flags() {
 cipher_label() { [ "$1" = aes128-ctr ] && echo "aes128-ctr+hmac-sha2-256-etm" || echo "${1%@openssh.com}"; }
 transfer_rows() { # row mode(defaults|big)
   local row=$1 mode=$2 c d flags label
-  for c in aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr; do
-    for d in up down; do
+  for c in $CIPHERS; do
+    for d in $DIRS; do
       flags=(); label=defaults
       # OpenSSH's sftp refuses to send a message over 256 KiB, so -B 262144 uploads fail in the
       # client whatever the server; 261120 (255 KiB) is the largest -B an upload can use.
@@ -221,8 +249,10 @@ parallel() { # server dir
     if [ "$2" = up ]; then printf '%s\nput %s par-up-%s.bin\n%s\n' "$stamp" "$local_dir/par.bin" "$i" "$stamp"
     else printf '%s\nget par.bin %s\n%s\n' "$stamp" "$local_dir/par-down-$i.bin" "$stamp"; fi > "$work/b-par-$i"
   done
+  local cpu0; cpu0=$(server_cpu "$1")
   for i in $(seq "$PAR"); do sftp_batch "$1" "$work/b-par-$i" > "$work/par-out-$i" & pids+=($!); done
   wait "${pids[@]}"
+  cpu_note "$1" "$cpu0"
   local first last
   first=$(cat "$work"/par-out-* | stamps | sort -n | head -1); last=$(cat "$work"/par-out-* | stamps | sort -n | tail -1)
   rm -f "$root"/par-up-*.bin "$local_dir"/par-down-*.bin "$work"/par-out-*

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
@@ -324,6 +325,78 @@ public sealed partial class SshSession : IAsyncDisposable
             }
 
             await wait.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Largest burst of channel data sealed before one socket write.</summary>
+    private const int DataBurstBytes = 256 * 1024;
+
+    /// <summary>
+    /// Sends <paramref name="data"/> as SSH_MSG_CHANNEL_DATA (or EXTENDED_DATA when
+    /// <paramref name="extendedType"/> is not 0) packets of at most <paramref name="maxPacket"/>
+    /// bytes each, sealed back to back and written with one socket write per
+    /// <see cref="DataBurstBytes"/>. The caller has already taken the window for all of it.
+    /// Never called from the receive loop, so during a key exchange it waits for the exchange.
+    /// </summary>
+    internal async ValueTask SendChannelDataAsync(uint remoteId, uint extendedType, ReadOnlySequence<byte> data, int maxPacket, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPacket, 1);
+        while (!data.IsEmpty)
+        {
+            Task? wait = null;
+            await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                if (Volatile.Read(ref _closed) != 0)
+                {
+                    throw new SshConnectionException("connection closed", SshDisconnectReason.ConnectionLost);
+                }
+
+                if (_kexInProgress)
+                {
+                    wait = _kexDone!.Task;
+                }
+                else
+                {
+                    int burst = 0;
+                    while (!data.IsEmpty && burst < DataBurstBytes)
+                    {
+                        int n = (int)Math.Min(data.Length, maxPacket);
+                        var w = _writer.Begin();
+                        w.WriteByte(extendedType == 0 ? SshMessageNumber.ChannelData : SshMessageNumber.ChannelExtendedData);
+                        w.WriteUInt32(remoteId);
+                        if (extendedType != 0)
+                        {
+                            w.WriteUInt32(extendedType);
+                        }
+
+                        w.WriteUInt32((uint)n);
+                        data.Slice(0, n).CopyTo(w.GetSpan(n));
+                        w.Advance(n);
+                        data = data.Slice(n);
+                        burst += n;
+                        if (!data.IsEmpty && burst < DataBurstBytes)
+                        {
+                            _writer.Seal();
+                        }
+                    }
+
+                    await SendPacketLockedAsync(ct).ConfigureAwait(false);
+                    if (!_kexInProgress && NeedsRekey())
+                    {
+                        await SendKexInitLockedAsync(ct).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+
+            if (wait is not null)
+            {
+                await wait.WaitAsync(ct).ConfigureAwait(false);
+            }
         }
     }
 

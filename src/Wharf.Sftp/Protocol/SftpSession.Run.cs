@@ -22,6 +22,10 @@ public sealed partial class SftpSession
     private const int ExitClean = 0;
     private const int ExitProtocolError = 1;
 
+    // Replies held back within a batch: more than this is flushed at once, so a batch of large
+    // READs starts moving before the last of them is read.
+    private const int BatchFlushBytes = 256 * 1024;
+
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Dictionary<string, Task> _handleTails = new(StringComparer.Ordinal);
     private readonly List<Task> _sectionsSincePathRequest = [];
@@ -29,7 +33,9 @@ public sealed partial class SftpSession
     private SftpHandleTable _handles = null!;
     private SemaphoreSlim _slots = null!;
     private CancellationTokenSource _cts = null!;
-    private Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> _output = null!;
+    private Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? _output;
+    private ChannelOutputPump? _pipeOutput;
+    private volatile bool _inBatch;
     private IFileOwnerNames? _owners;
     private string _home = "/";
     private int _started;
@@ -44,16 +50,24 @@ public sealed partial class SftpSession
     /// truncated packet at end of stream), a failed output or cancellation. The caller keeps
     /// ownership of <paramref name="input"/> and completes it.
     /// </summary>
-    public partial async Task<int> RunAsync(PipeReader input, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> output, CancellationToken cancellationToken)
+    public partial Task<int> RunAsync(PipeReader input, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
+        return RunCoreAsync(input, output, null, cancellationToken);
+    }
+
+    // Exactly one of output and pipeOutput is given. Replies written into pipeOutput are flushed
+    // once per batch of requests read together (see ReadLoopAsync), not once each.
+    private async Task<int> RunCoreAsync(PipeReader input, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? output, ChannelOutputPump? pipeOutput, CancellationToken cancellationToken)
+    {
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
             throw new InvalidOperationException("An SftpSession runs only once.");
         }
 
         _output = output;
+        _pipeOutput = pipeOutput;
         _owners = _fileSystem as IFileOwnerNames;
         _home = SftpPath.Normalize(_options.HomeDirectory ?? "/");
         _handles = new SftpHandleTable(Math.Max(0, _options.MaxHandles));
@@ -84,6 +98,16 @@ public sealed partial class SftpSession
             await _slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
+        try
+        {
+            // Replies of the last batch, when the client ended the stream right after it.
+            await EndBatchAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            exit = ExitProtocolError;
+        }
+
         foreach (var handle in _handles.RemoveAll())
         {
             try
@@ -107,6 +131,7 @@ public sealed partial class SftpSession
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
+            _inBatch = true;
             try
             {
                 while (buffer.Length >= 4)
@@ -146,8 +171,14 @@ public sealed partial class SftpSession
                     try
                     {
                         // Back-pressure: with all slots busy the pipe is not read further, so
-                        // the channel window closes and the client stops sending.
-                        await _slots.WaitAsync(ct).ConfigureAwait(false);
+                        // the channel window closes and the client stops sending. What is
+                        // answered so far goes out first: the client may wait for it.
+                        if (!_slots.Wait(0, CancellationToken.None))
+                        {
+                            await EndBatchAsync(ct).ConfigureAwait(false);
+                            await _slots.WaitAsync(ct).ConfigureAwait(false);
+                            _inBatch = true;
+                        }
                     }
                     catch
                     {
@@ -172,6 +203,49 @@ public sealed partial class SftpSession
             {
                 input.AdvanceTo(buffer.Start, buffer.End);
             }
+
+            await EndBatchAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    // The requests read together have been started: whatever they answered so far goes out
+    // now, and replies finished from here on flush themselves.
+    private async ValueTask EndBatchAsync(CancellationToken ct)
+    {
+        _inBatch = false;
+        if (_pipeOutput is null)
+        {
+            return;
+        }
+
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await FlushLockedAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    // Under the send lock.
+    private async ValueTask FlushLockedAsync(CancellationToken ct)
+    {
+        if (_pipeOutput is not { Pending: > 0 } pump || _outputFailed)
+        {
+            return;
+        }
+
+        try
+        {
+            await pump.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            _outputFailed = true;
+            _cts.Cancel();
+            throw;
         }
     }
 
@@ -274,7 +348,17 @@ public sealed partial class SftpSession
             };
         }
 
-        _ = Task.Run(() => ExecuteAsync(request, wait, section));
+        if (wait is null && request.Type is SftpPacketType.Read or SftpPacketType.Write)
+        {
+            // Nothing to wait for and a bounded piece of I/O: run it here. A local file answers
+            // synchronously, so a pipelined transfer costs no thread hop per request; a file
+            // system that really awaits returns at its first await and the loop reads on.
+            _ = ExecuteAsync(request, null, section);
+        }
+        else
+        {
+            _ = Task.Run(() => ExecuteAsync(request, wait, section));
+        }
 
         static void AddIfPending(List<Task> deps, Task t)
         {
@@ -412,7 +496,18 @@ public sealed partial class SftpSession
                 return;
             }
 
-            await _output(packet.WrittenMemory, ct).ConfigureAwait(false);
+            if (_pipeOutput is { } pump)
+            {
+                pump.Append(packet.WrittenSpan);
+                if (!_inBatch || pump.Pending >= BatchFlushBytes)
+                {
+                    await FlushLockedAsync(ct).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await _output!(packet.WrittenMemory, ct).ConfigureAwait(false);
+            }
         }
         catch (Exception)
         {

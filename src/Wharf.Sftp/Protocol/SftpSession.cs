@@ -27,15 +27,13 @@ public sealed partial class SftpSession
     public async Task<int> RunAsync(SshChannel channel, CancellationToken cancellationToken)
     {
         var pump = new ChannelOutputPump(channel);
-        var pumping = pump.RunAsync(cancellationToken);
         try
         {
-            return await RunAsync(channel.Input, pump.WriteAsync, cancellationToken).ConfigureAwait(false);
+            return await RunCoreAsync(channel.Input, null, pump, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             pump.Complete();
-            await pumping.ConfigureAwait(false);
         }
     }
 

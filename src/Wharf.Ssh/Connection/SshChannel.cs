@@ -9,7 +9,7 @@ namespace Wharf.Ssh.Connection;
 /// A session channel (RFC 4254 §5-6). Data from the client arrives through <see cref="Input"/>;
 /// the receive window is given back to the client only as the consumer advances past the data,
 /// so a slow consumer slows the client instead of growing memory. Data to the client goes
-/// through <see cref="WriteAsync"/>, which waits for the client's window.
+/// through <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, which waits for the client's window.
 /// </summary>
 public sealed class SshChannel
 {
@@ -80,13 +80,20 @@ public sealed class SshChannel
 
     /// <summary>Sends data to the client, honouring its window and maximum packet size.</summary>
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        WriteCoreAsync(new ReadOnlySequence<byte>(data), 0, cancellationToken);
+
+    /// <summary>
+    /// Sends data held in several buffers (a pipe's segments, say) without first copying it into
+    /// one: each packet is filled straight from the segments.
+    /// </summary>
+    public ValueTask WriteAsync(ReadOnlySequence<byte> data, CancellationToken cancellationToken = default) =>
         WriteCoreAsync(data, 0, cancellationToken);
 
     /// <summary>Sends extended data (stderr, RFC 4254 §5.2 data type 1) to the client.</summary>
     public ValueTask WriteErrorAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        WriteCoreAsync(data, 1, cancellationToken);
+        WriteCoreAsync(new ReadOnlySequence<byte>(data), 1, cancellationToken);
 
-    private async ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, uint extendedType, CancellationToken cancellationToken)
+    private async ValueTask WriteCoreAsync(ReadOnlySequence<byte> data, uint extendedType, CancellationToken cancellationToken)
     {
         // Callers usually pass the channel's own Closed token (handlers get it as ctx.Aborted):
         // linking it again would allocate on every write of the data path for nothing.
@@ -110,26 +117,12 @@ public sealed class SshChannel
                     await _windowOpened.WaitAsync(ct).ConfigureAwait(false);
                 }
 
-                int n = (int)Math.Min(Math.Min(data.Length, window), RemoteMaxPacket);
+                // All the window allows goes out in one call: the session seals it as packets of
+                // the client's maximum size and writes them to the socket together.
+                long n = Math.Min(data.Length, window);
                 Interlocked.Add(ref _remoteWindow, -n);
-                var chunk = data[..n];
-                await _session.SendAsync((RemoteId, chunk, extendedType), static (w, s) =>
-                {
-                    if (s.extendedType == 0)
-                    {
-                        w.WriteByte(SshMessageNumber.ChannelData);
-                        w.WriteUInt32(s.RemoteId);
-                    }
-                    else
-                    {
-                        w.WriteByte(SshMessageNumber.ChannelExtendedData);
-                        w.WriteUInt32(s.RemoteId);
-                        w.WriteUInt32(s.extendedType);
-                    }
-
-                    w.WriteBinary(s.chunk.Span);
-                }, ct: ct).ConfigureAwait(false);
-                data = data[n..];
+                await _session.SendChannelDataAsync(RemoteId, extendedType, data.Slice(0, n), (int)Math.Min(RemoteMaxPacket, int.MaxValue), ct).ConfigureAwait(false);
+                data = data.Slice(n);
                 _session.Touch();
             }
         }

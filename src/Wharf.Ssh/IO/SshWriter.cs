@@ -40,6 +40,14 @@ public sealed class SshWriter : IBufferWriter<byte>, IDisposable
         _position = reserve;
     }
 
+    /// <summary>Moves the end of the written bytes back (or forward over bytes already in the buffer).</summary>
+    internal void SetLength(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _buffer.Length);
+        _position = length;
+    }
+
     /// <summary>Copies the written bytes into a new array.</summary>
     public byte[] ToArray() => WrittenSpan.ToArray();
 
