@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Wharf.Ssh.Algorithms.Native;
 
 namespace Wharf.Ssh.Algorithms.Ciphers;
 
@@ -10,7 +11,10 @@ namespace Wharf.Ssh.Algorithms.Ciphers;
 /// big-endian uint64.
 /// </summary>
 /// <remarks>
-/// The payload keystream (K_2, block counter 1 onwards) is produced by the BCL's RFC 8439
+/// Where libcrypto 3 is present (and agrees with the managed code, <see cref="NativeCryptoCheck"/>)
+/// the payload keystream is its raw ChaCha20 with state words 12–15 set to (1, 0, nonce) and the
+/// tag its Poly1305, as OpenSSH itself computes them. Otherwise the payload keystream (K_2, block
+/// counter 1 onwards) is produced by the BCL's RFC 8439
 /// ChaCha20-Poly1305 with the 96-bit nonce <c>00000000 || uint64be(seq)</c>: RFC 8439 puts a
 /// 32-bit counter in word 12 and the nonce in words 13–15, the original ChaCha20 a 64-bit
 /// counter in words 12–13 and the nonce in 14–15, so with the counter's high word zero (packets
@@ -29,12 +33,18 @@ internal sealed class OpenSshChaCha20Poly1305 : IDisposable
     private readonly uint[] _mainKey = new uint[8];
     private readonly uint[] _lengthKey = new uint[8];
     private readonly ChaCha20Poly1305? _bulk;
+    private readonly NativeStreamCipher? _nativeChaCha;
+    private readonly NativePoly1305? _nativePoly;
+    private readonly byte[] _iv = new byte[16];
     private readonly byte[] _nonce = new byte[12];
     private readonly byte[] _block = new byte[ChaCha20.BlockSize];
     private bool _disposed;
 
-    /// <summary>Keys the construction with the 64 bytes K_2 || K_1.</summary>
-    public OpenSshChaCha20Poly1305(ReadOnlySpan<byte> key)
+    /// <summary>
+    /// Keys the construction with the 64 bytes K_2 || K_1; <paramref name="allowNative"/> false
+    /// keeps it off libcrypto (tests compare the two).
+    /// </summary>
+    public OpenSshChaCha20Poly1305(ReadOnlySpan<byte> key, bool allowNative = true)
     {
         if (key.Length != KeySize)
         {
@@ -43,11 +53,31 @@ internal sealed class OpenSshChaCha20Poly1305 : IDisposable
 
         ChaCha20.LoadKey(key[..32], _mainKey);
         ChaCha20.LoadKey(key[32..], _lengthKey);
+        if (allowNative && NativeCryptoCheck.Passed)
+        {
+            _nativeChaCha = NativeStreamCipher.CreateChaCha20(key[..32]);
+            _nativePoly = NativePoly1305.Create();
+            if (_nativeChaCha is not null && _nativePoly is not null)
+            {
+                // Word 12 (the block counter's low half) is 1 for the payload; words 14-15 take the nonce.
+                _iv[0] = 1;
+                return;
+            }
+
+            _nativeChaCha?.Dispose();
+            _nativePoly?.Dispose();
+            _nativeChaCha = null;
+            _nativePoly = null;
+        }
+
         if (ChaCha20Poly1305.IsSupported)
         {
             _bulk = new ChaCha20Poly1305(key[..32]);
         }
     }
+
+    /// <summary>Whether libcrypto computes the payload keystream and the tag.</summary>
+    internal bool IsNative => _nativeChaCha is not null;
 
     /// <summary>XORs the K_1 keystream (block 0) into the 4-byte length field; encrypts and decrypts.</summary>
     public void CryptLength(uint sequenceNumber, Span<byte> length)
@@ -62,6 +92,14 @@ internal sealed class OpenSshChaCha20Poly1305 : IDisposable
     public void CryptPayload(uint sequenceNumber, Span<byte> payload)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_nativeChaCha is not null)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(_iv.AsSpan(8), sequenceNumber);
+            _nativeChaCha.SetIv(_iv);
+            _nativeChaCha.Transform(payload);
+            return;
+        }
+
         if (_bulk is null)
         {
             ChaCha20.XorOriginal(_mainKey, 1, (ulong)NonceWord(sequenceNumber) << 32, payload, _block);
@@ -81,7 +119,15 @@ internal sealed class OpenSshChaCha20Poly1305 : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ChaCha20.Block(_mainKey, 0, 0, 0, NonceWord(sequenceNumber), _block);
-        Poly1305.Compute(_block.AsSpan(0, Poly1305.KeySize), packet, tag);
+        if (_nativePoly is not null)
+        {
+            _nativePoly.Compute(_block.AsSpan(0, Poly1305.KeySize), packet, tag);
+        }
+        else
+        {
+            Poly1305.Compute(_block.AsSpan(0, Poly1305.KeySize), packet, tag);
+        }
+
         CryptographicOperations.ZeroMemory(_block);
     }
 
@@ -101,6 +147,8 @@ internal sealed class OpenSshChaCha20Poly1305 : IDisposable
 
         _disposed = true;
         _bulk?.Dispose();
+        _nativeChaCha?.Dispose();
+        _nativePoly?.Dispose();
         Array.Clear(_mainKey);
         Array.Clear(_lengthKey);
         CryptographicOperations.ZeroMemory(_block);
