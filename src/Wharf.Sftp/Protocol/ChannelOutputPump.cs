@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using Wharf.Ssh.Connection;
+using Wharf.Ssh.IO;
 
 namespace Wharf.Sftp.Protocol;
 
@@ -8,58 +8,91 @@ namespace Wharf.Sftp.Protocol;
 /// Gathers SFTP replies and sends them to the channel in batches. A 32 KiB READ reply is 13
 /// bytes longer than OpenSSH's 32 KiB channel packet, so sent one by one every reply would cost
 /// a full packet plus a tiny one; the session appends the replies of a batch of requests and
-/// sends them with one <see cref="FlushAsync"/>, as full packets filled straight from the
-/// buffer's segments. Not thread-safe: the session calls it under its send lock.
+/// sends them with one <see cref="FlushAsync"/>, as full packets. The replies are not copied on
+/// the way: the queue holds the reply buffers themselves, the channel fills its packets straight
+/// from them, and they go back to their pool once sent. Not thread-safe: the session calls it
+/// under its send lock.
 /// </summary>
 internal sealed class ChannelOutputPump
 {
-    // Only a buffer: the writer never waits for the reader (both sides are driven here), so the
-    // pipe needs no scheduler and no thresholds.
-    private readonly Pipe _pipe = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
     private readonly SshChannel _channel;
+    private ReplySegment? _head;
+    private ReplySegment? _tail;
 
     public ChannelOutputPump(SshChannel channel) => _channel = channel;
 
     /// <summary>Bytes appended and not yet sent.</summary>
     public long Pending { get; private set; }
 
-    /// <summary>Appends a reply.</summary>
-    public void Append(ReadOnlySpan<byte> reply)
+    /// <summary>Queues a reply; the pump owns (and disposes) it from here on.</summary>
+    public void Append(SshWriter reply)
     {
-        _pipe.Writer.Write(reply);
+        var segment = new ReplySegment(reply, _tail is null ? 0 : _tail.RunningIndex + _tail.Memory.Length);
+        if (_tail is null)
+        {
+            _head = segment;
+        }
+        else
+        {
+            _tail.Link(segment);
+        }
+
+        _tail = segment;
         Pending += reply.Length;
     }
 
-    /// <summary>Sends everything appended so far.</summary>
+    /// <summary>Sends everything queued so far.</summary>
     public async ValueTask FlushAsync(CancellationToken ct)
     {
-        if (Pending == 0)
+        var head = _head;
+        var tail = _tail;
+        if (head is null || tail is null)
         {
             return;
         }
 
+        _head = _tail = null;
         Pending = 0;
-        // Commits what was written; with no threshold this completes at once.
-        await _pipe.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        if (!_pipe.Reader.TryRead(out var read))
-        {
-            return;
-        }
-
         try
         {
-            await _channel.WriteAsync(read.Buffer, ct).ConfigureAwait(false);
+            await _channel.WriteAsync(new ReadOnlySequence<byte>(head, 0, tail, tail.Memory.Length), ct).ConfigureAwait(false);
         }
         finally
         {
-            _pipe.Reader.AdvanceTo(read.Buffer.End);
+            Release(head);
         }
     }
 
-    /// <summary>Returns the buffer's memory.</summary>
+    /// <summary>Drops what was never sent (the session is over).</summary>
     public void Complete()
     {
-        _pipe.Writer.Complete();
-        _pipe.Reader.Complete();
+        var head = _head;
+        _head = _tail = null;
+        Pending = 0;
+        Release(head);
+    }
+
+    private static void Release(ReplySegment? segment)
+    {
+        for (; segment is not null; segment = segment.NextReply)
+        {
+            segment.Reply.Dispose();
+        }
+    }
+
+    private sealed class ReplySegment : ReadOnlySequenceSegment<byte>
+    {
+        public ReplySegment(SshWriter reply, long runningIndex)
+        {
+            Reply = reply;
+            Memory = reply.WrittenMemory;
+            RunningIndex = runningIndex;
+        }
+
+        public SshWriter Reply { get; }
+
+        public ReplySegment? NextReply => (ReplySegment?)Next;
+
+        public void Link(ReplySegment next) => Next = next;
     }
 }

@@ -261,7 +261,7 @@ public sealed partial class SftpSession
         // Whatever the client asks for, the answer is 3: it is the only version spoken here,
         // and a client asking for less than 3 gets the chance to hang up.
         ProtocolVersion = 3;
-        using var w = new SshWriter(1024);
+        var w = new SshWriter(1024);
         w.Reset(4);
         w.WriteByte((byte)SftpPacketType.Version);
         w.WriteUInt32(3);
@@ -453,7 +453,6 @@ public sealed partial class SftpSession
         }
         finally
         {
-            reply.Dispose();
             _slots.Release();
         }
     }
@@ -485,40 +484,56 @@ public sealed partial class SftpSession
         return w;
     }
 
+    /// <summary>
+    /// Sends a reply (its length field is filled in here) and takes it over: it is disposed once
+    /// written, or handed to the pump, which disposes it once sent.
+    /// </summary>
     private async Task SendAsync(SshWriter packet, CancellationToken ct)
     {
-        BinaryPrimitives.WriteUInt32BigEndian(packet.WrittenSpan, (uint)(packet.Length - 4));
-        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        bool owned = true;
         try
         {
-            if (_outputFailed)
+            BinaryPrimitives.WriteUInt32BigEndian(packet.WrittenSpan, (uint)(packet.Length - 4));
+            await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+            try
             {
-                return;
-            }
-
-            if (_pipeOutput is { } pump)
-            {
-                pump.Append(packet.WrittenSpan);
-                if (!_inBatch || pump.Pending >= BatchFlushBytes)
+                if (_outputFailed)
                 {
-                    await FlushLockedAsync(ct).ConfigureAwait(false);
+                    return;
+                }
+
+                if (_pipeOutput is { } pump)
+                {
+                    pump.Append(packet);
+                    owned = false;
+                    if (!_inBatch || pump.Pending >= BatchFlushBytes)
+                    {
+                        await FlushLockedAsync(ct).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await _output!(packet.WrittenMemory, ct).ConfigureAwait(false);
                 }
             }
-            else
+            catch (Exception)
             {
-                await _output!(packet.WrittenMemory, ct).ConfigureAwait(false);
+                // The channel is gone (or the session is being cancelled): stop reading requests.
+                _outputFailed = true;
+                _cts.Cancel();
+                throw;
             }
-        }
-        catch (Exception)
-        {
-            // The channel is gone (or the session is being cancelled): stop reading requests.
-            _outputFailed = true;
-            _cts.Cancel();
-            throw;
+            finally
+            {
+                _sendLock.Release();
+            }
         }
         finally
         {
-            _sendLock.Release();
+            if (owned)
+            {
+                packet.Dispose();
+            }
         }
     }
 }
