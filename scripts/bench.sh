@@ -4,10 +4,14 @@
 # clients, alternating within every round (the order flips each round); medians and the
 # Wharf/OpenSSH ratio. See docs/benchmarks.md for the rows and the latest table.
 #
-#   scripts/bench.sh [--quick] [--rows "1 2 3 4 5 6 7 8"] [--rounds N] [--size MIB] [--out FILE] [--r2r]
+#   scripts/bench.sh [--quick] [--rows "1 2 3 4 5 6 7 8"] [--rounds N] [--size MIB] [--out FILE] [--r2r] [--no-warmup]
 #
 # --r2r publishes wharf ReadyToRun (precompiled; less JIT work while the first connections arrive)
 # instead of running the plain Release build.
+#
+# Before the transfer rows (1, 2, 3, 7), each server gets one untimed 128 MiB get and put per
+# cipher, so the figures are steady state: Wharf's JIT has tiered up the packet path of every
+# cipher, and both servers read the same warm page cache. --no-warmup measures from cold.
 #
 # --quick shrinks every row (128 MiB transfers, 1 round, 500 files, 10,000 entries, 50
 # connections, 8 x 32 MiB, 100 idle sessions) so the whole table takes a few minutes.
@@ -20,7 +24,7 @@ repo=$(pwd)
 
 ROWS=${ROWS:-"1 2 3 4 5 6 7 8"}; ROUNDS=${ROUNDS:-3}; SIZE_MIB=${SIZE_MIB:-1024}; FILES=${FILES:-2000}
 ENTRIES=${ENTRIES:-50000}; CONNS=${CONNS:-200}; PAR=${PAR:-8}; PAR_MIB=${PAR_MIB:-256}; IDLE=${IDLE:-500}; OUT=${OUT:-}
-R2R=${R2R:-0}; CIPHERS=${CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr"}; DIRS=${DIRS:-"up down"}
+R2R=${R2R:-0}; WARMUP=${WARMUP:-1}; CIPHERS=${CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr"}; DIRS=${DIRS:-"up down"}
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) SIZE_MIB=128; ROUNDS=1; FILES=500; ENTRIES=10000; CONNS=50; PAR_MIB=32; IDLE=100; shift ;;
@@ -29,7 +33,8 @@ while [ $# -gt 0 ]; do
     --size) SIZE_MIB=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --r2r) R2R=1; shift ;;
-    *) echo "usage: $0 [--quick] [--rows \"1 2 ...\"] [--rounds N] [--size MIB] [--out FILE]" >&2; exit 2 ;;
+    --no-warmup) WARMUP=0; shift ;;
+    *) echo "usage: $0 [--quick] [--rows \"1 2 ...\"] [--rounds N] [--size MIB] [--out FILE] [--r2r] [--no-warmup]" >&2; exit 2 ;;
   esac
 done
 
@@ -277,6 +282,21 @@ idle_memory() { # server -> MiB (call start_wharf first: a fresh process, not on
   exec 7>&-; wait "$client" || true
   echo "scale=1; $kib / 1024" | bc
 }
+
+# One untimed 128 MiB get and put per cipher against each server (see the header).
+warm_up() {
+  head -c $((128 << 20)) /dev/urandom > "$root/warm.bin"
+  printf 'get warm.bin %s\nput %s warm-up.bin\n' "$local_dir/warm-copy.bin" "$local_dir/warm-copy.bin" > "$work/b-warm"
+  local c s
+  for c in $CIPHERS; do
+    for s in wharf openssh; do
+      # shellcheck disable=SC2046
+      sftp_batch "$s" "$work/b-warm" $(cipher_flags "$c") > /dev/null || echo "warm-up against $s with $c failed" >&2
+    done
+  done
+  rm -f "$root/warm.bin" "$root/warm-up.bin" "$local_dir/warm-copy.bin"
+}
+if [ "$WARMUP" = 1 ] && grep -qE '(^| )(1|2|3|7)( |$)' <<< "$ROWS"; then warm_up; fi
 
 for row in $ROWS; do
   case $row in

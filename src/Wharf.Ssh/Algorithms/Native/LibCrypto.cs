@@ -13,8 +13,9 @@ namespace Wharf.Ssh.Algorithms.Native;
 /// </summary>
 internal static unsafe class LibCrypto
 {
-    // OpenSSL 3 only: EVP_CIPHER_fetch and EVP_MAC do not exist in 1.1.
-    private static readonly string[] s_candidates = ["libcrypto.so.3", "libcrypto.3.dylib"];
+    // OpenSSL 3 only: EVP_CIPHER_fetch and EVP_MAC do not exist in 1.1. Linux only: elsewhere the
+    // BCL does not run on OpenSSL, and a libcrypto that happens to be installed is not vouched for.
+    private static readonly string[] s_candidates = ["libcrypto.so.3"];
 
     private static readonly nint s_library;
     private static readonly delegate* unmanaged<nint, byte*, byte*, nint> s_cipherFetch;
@@ -36,7 +37,7 @@ internal static unsafe class LibCrypto
     static LibCrypto()
 #pragma warning restore CA1810
     {
-        if (Environment.GetEnvironmentVariable("WHARF_NATIVE_CRYPTO") == "0")
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("WHARF_NATIVE_CRYPTO") == "0")
         {
             return;
         }
