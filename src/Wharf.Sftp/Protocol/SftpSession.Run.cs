@@ -8,9 +8,11 @@ using Wharf.Ssh.IO;
 
 namespace Wharf.Sftp.Protocol;
 
-// The request pipeline. Packets are read continuously and each runs as its own task, so replies
-// may leave out of order (they carry ids). Ordering rules, chosen to be obviously correct rather
-// than maximally parallel:
+// The request pipeline. Packets are read continuously; a request with nothing to wait for starts
+// at once on the read loop (READDIR and extensions on a task of their own), one that must wait
+// runs as its own task when its turn comes, so replies may leave out of order (they carry ids).
+// The replies to the requests read together are sent together when the batch has been started.
+// Ordering rules, chosen to be obviously correct rather than maximally parallel:
 //  - requests naming a handle run one at a time per handle, in arrival order (a CLOSE therefore
 //    runs after every earlier READ/WRITE on its handle);
 //  - every other request that touches the file system ("path requests", OPEN and OPENDIR
@@ -348,11 +350,14 @@ public sealed partial class SftpSession
             };
         }
 
-        if (wait is null && request.Type is SftpPacketType.Read or SftpPacketType.Write)
+        if (wait is null && request.Type is not (SftpPacketType.Readdir or SftpPacketType.Extended))
         {
-            // Nothing to wait for and a bounded piece of I/O: run it here. A local file answers
-            // synchronously, so a pipelined transfer costs no thread hop per request; a file
-            // system that really awaits returns at its first await and the loop reads on.
+            // Nothing to wait for and a bounded piece of work (one syscall or a few on a local
+            // file system): run it here, as OpenSSH's sftp-server runs everything. A pipelined
+            // transfer then costs no thread hop per request, and a small-file upload's OPEN,
+            // WRITE, CLOSE none per round trip; a file system that really awaits (S3) returns at
+            // its first await and the loop reads on. READDIR (a lstat per entry) and the
+            // extensions (check-file hashes, copy-data copies whole files) keep a task of their own.
             _ = ExecuteAsync(request, null, section);
         }
         else
