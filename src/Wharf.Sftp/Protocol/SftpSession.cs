@@ -26,6 +26,10 @@ public sealed partial class SftpSession
     /// <summary>Runs the session on an SSH channel until the client closes it; returns the exit status.</summary>
     public async Task<int> RunAsync(SshChannel channel, CancellationToken cancellationToken)
     {
+        // Everything the session does between two reads is asynchronous or one short file
+        // operation, so it may run on the receive loop: a request's round trip then wakes one
+        // thread, not two.
+        channel.ResumeInputOnReceiveLoop = true;
         var pump = new ChannelOutputPump(channel);
         try
         {

@@ -18,6 +18,7 @@ public sealed class SshChannel
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly SemaphoreSlim _windowOpened = new(0);
     private readonly CancellationTokenSource _closed = new();
+    private readonly InputScheduler _inputScheduler = new();
     private long _remoteWindow;
     private long _localWindow;
     private long _pendingCredit;
@@ -38,7 +39,7 @@ public sealed class SshChannel
         // 64 KiB segments: with 4 KiB ones, the megabytes a pipelining SFTP client keeps in
         // flight needed hundreds of pooled arrays at once, more than the shared pool keeps, and
         // every 32 KiB WRITE left ~29 KB of garbage (Wharf.Bench.Micro, Write32K).
-        _inbound = new Pipe(new PipeOptions(pauseWriterThreshold: 0, minimumSegmentSize: InboundSegmentSize, useSynchronizationContext: false));
+        _inbound = new Pipe(new PipeOptions(readerScheduler: _inputScheduler, pauseWriterThreshold: 0, minimumSegmentSize: InboundSegmentSize, useSynchronizationContext: false));
         Input = new ChannelInputReader(this, _inbound.Reader);
     }
 
@@ -60,6 +61,20 @@ public sealed class SshChannel
 
     /// <summary>The session the channel belongs to.</summary>
     public SshSession Session => _session;
+
+    /// <summary>
+    /// When true, code awaiting <see cref="Input"/> resumes on the connection's receive loop as
+    /// soon as data arrives instead of being queued to the thread pool: one thread hop less per
+    /// piece of data, which is most of a small request's round trip. Only for a consumer that
+    /// never blocks its thread — everything it does between two reads is asynchronous or brief —
+    /// because while it runs, the connection reads nothing else; a consumer that blocked waiting
+    /// for more input or for window would never get it. Off by default; the SFTP subsystem sets it.
+    /// </summary>
+    public bool ResumeInputOnReceiveLoop
+    {
+        get => _inputScheduler.RunInline;
+        set => _inputScheduler.RunInline = value;
+    }
 
     /// <summary>Data the client sends (stdin, or the subsystem's request stream). Completes at the client's EOF or close.</summary>
     public PipeReader Input { get; }
