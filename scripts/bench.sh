@@ -156,7 +156,9 @@ client_cpu_note() { # server: the CPU seconds of this (sub)shell's reaped childr
   echo "client-$1 $(tail -1 "$work/times" | awk '{gsub(/[ms]/, " "); print $1*60 + $2 + $3*60 + $4}')" >> "$work/cpu.log"
 }
 record() {
-  local ratio; ratio=$(echo "scale=2; if ($5 == 0) 0 else $4 / $5" | bc)
+  # bc prints ".01" for 0.019: three decimals below 0.1 (row 8), and always a leading zero.
+  local ratio; ratio=$(echo "scale=3; r = 0; if ($5 != 0) r = $4 / $5; if (r >= 0.1) { scale=2; r = r / 1 }; r" | bc)
+  [[ $ratio == .* ]] && ratio="0$ratio"
   printf "%-3s %-52s %-8s %10s %10s %7s   [%s | %s]\n" "$1" "$2" "$3" "$4" "$5" "$ratio" "$6" "$7"
   printf "| %s | %s | %s | %s | %s | %s |\n" "$1" "$2" "$3" "$4" "$5" "$ratio" >> "$results"
 }
