@@ -403,6 +403,12 @@ public sealed partial class SshSession : IAsyncDisposable
     /// <summary>Sends the packet in the writer; the caller holds the send lock.</summary>
     private async ValueTask SendPacketLockedAsync(CancellationToken ct)
     {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            // The writer may already be disposed (DisposeAsync takes the lock to do it).
+            throw new SshConnectionException("connection closed", SshDisconnectReason.ConnectionLost);
+        }
+
         Volatile.Write(ref _lastSendStartedTicks, Environment.TickCount64);
         _sending = true;
         try
@@ -576,12 +582,34 @@ public sealed partial class SshSession : IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Abort("disposed");
         _reader.Dispose();
-        _writer.Dispose();
+
+        // A channel writer on another task may still hold the send lock, sealing into the packet
+        // buffer or writing it to the (now closed) socket. That buffer and the cipher contexts go
+        // back to shared pools on dispose, so wait for the send to finish: after Abort every
+        // sender that takes the lock sees the connection closed and touches nothing. A write that
+        // does not return even then leaves the buffers to the garbage collector instead.
+        if (await _sendLock.WaitAsync(SendDrainTimeout).ConfigureAwait(false))
+        {
+            try
+            {
+                _writer.Dispose();
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+        else
+        {
+            Log(SshLogLevel.Warning, "a send was still in progress at teardown; its buffers are left to the collector");
+        }
+
         _lifetime.Dispose();
-        return ValueTask.CompletedTask;
     }
+
+    private static readonly TimeSpan SendDrainTimeout = TimeSpan.FromSeconds(30);
 }

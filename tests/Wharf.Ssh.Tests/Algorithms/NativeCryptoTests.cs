@@ -65,6 +65,45 @@ public class NativeCryptoTests
         }
     }
 
+    [Fact]
+    public async Task DisposingACipherDuringATransformOnAnotherThreadWaitsForIt()
+    {
+        // A connection torn down while a channel writer is sealing disposes the cipher on one
+        // thread while libcrypto runs on another: the context must outlive the call (else the
+        // rest of the output is keystream from freed, cleansed memory, or a crash), and the
+        // next call must fail cleanly.
+        RequireNative();
+        var key = new byte[16];
+        var iv = new byte[16];
+        new Random(5).NextBytes(key);
+        var data = new byte[192 << 20];
+        var expected = new byte[data.Length];
+        using (var managed = new AesCtrKeystream(key, iv, allowNative: false))
+        {
+            managed.Transform(expected);
+        }
+
+        var cipher = NativeStreamCipher.CreateAesCtr(key, iv);
+        Assert.NotNull(cipher);
+        using var started = new ManualResetEventSlim();
+        var transform = Task.Factory.StartNew(
+            () =>
+            {
+                started.Set();
+                cipher.Transform(data);
+            },
+            TestContext.Current.CancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        started.Wait(TestContext.Current.CancellationToken);
+        await Task.Delay(5, TestContext.Current.CancellationToken);
+        cipher.Dispose();
+        await transform;
+
+        Assert.True(expected.AsSpan().SequenceEqual(data), "the keystream changed when the cipher was disposed mid-call");
+        Assert.Throws<ObjectDisposedException>(() => cipher.Transform(new byte[16]));
+    }
+
     [Theory]
     [InlineData(16)]
     [InlineData(24)]

@@ -39,13 +39,25 @@ internal sealed class NativePoly1305 : SafeHandle
     /// <summary>Writes the 16-byte tag of <paramref name="message"/> under the 32-byte one-time <paramref name="key"/>.</summary>
     public void Compute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> message, Span<byte> tag)
     {
-        ObjectDisposedException.ThrowIf(IsClosed, this);
         if (key.Length != 32 || tag.Length < 16)
         {
             throw new ArgumentException("Poly1305 takes a 32-byte key and a 16-byte tag");
         }
 
-        LibCrypto.MacOneShot(handle, key, message, tag[..16]);
+        // As in NativeStreamCipher.Transform: a concurrent Dispose must not free the context mid-call.
+        bool added = false;
+        try
+        {
+            DangerousAddRef(ref added);
+            LibCrypto.MacOneShot(handle, key, message, tag[..16]);
+        }
+        finally
+        {
+            if (added)
+            {
+                DangerousRelease();
+            }
+        }
     }
 
     /// <inheritdoc/>
