@@ -41,21 +41,26 @@ public class SftpDispatchBenchmarks
         _dir = Directory.CreateTempSubdirectory("wharf-bench-").FullName;
         File.WriteAllBytes(Path.Combine(_dir, "data.bin"), new byte[FileSize]);
         _fileSystem = new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _dir });
-        // As SshChannel feeds it: one write per channel packet, and room for a whole window.
-        _input = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, minimumSegmentSize: 64 * 1024)); // SshChannel's inbound segment size
+        // As SshChannel feeds an SFTP session: one write per channel packet, room for a whole
+        // window, 64 KiB segments, and the reader resumed inline by the writer (the channel's
+        // ResumeInputOnReceiveLoop, which the SFTP subsystem sets).
+        _input = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
         _stop = new CancellationTokenSource();
         var session = new SftpSession(_fileSystem);
         _session = Task.Run(() => session.RunAsync(_input.Reader, OnOutput, _stop.Token));
 
+        // The reply may come out inside Send (the session runs on the writer's thread), so the
+        // count to wait for is taken before.
+        int replies = Volatile.Read(ref _replies);
         Send(Packet(1, null, w => w.Write(3u)));   // INIT, version 3
-        WaitReplies(1);
+        WaitReplies(++replies);
         Send(Packet(3, 1, w =>                       // OPEN data.bin read+write
         {
             w.WriteString("/data.bin");
             w.Write(0x1u | 0x2u);
             w.Write(0u);
         }));
-        WaitReplies(1);
+        WaitReplies(++replies);
         if (_lastType != 102)
         {
             throw new InvalidOperationException($"OPEN answered with type {_lastType}");
@@ -124,9 +129,8 @@ public class SftpDispatchBenchmarks
         }
     }
 
-    private void WaitReplies(int n)
+    private void WaitReplies(int target)
     {
-        int target = Volatile.Read(ref _replies) + n;
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (Volatile.Read(ref _replies) < target)
         {

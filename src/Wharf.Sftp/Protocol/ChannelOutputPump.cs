@@ -16,10 +16,17 @@ namespace Wharf.Sftp.Protocol;
 internal sealed class ChannelOutputPump
 {
     private readonly SshChannel _channel;
+    private readonly Action<SshWriter> _recycle;
     private ReplySegment? _head;
     private ReplySegment? _tail;
+    private ReplySegment? _free;
 
-    public ChannelOutputPump(SshChannel channel) => _channel = channel;
+    /// <summary>A pump for <paramref name="channel"/>; sent replies are disposed and handed to <paramref name="recycle"/>.</summary>
+    public ChannelOutputPump(SshChannel channel, Action<SshWriter> recycle)
+    {
+        _channel = channel;
+        _recycle = recycle;
+    }
 
     /// <summary>Bytes appended and not yet sent.</summary>
     public long Pending { get; private set; }
@@ -27,7 +34,10 @@ internal sealed class ChannelOutputPump
     /// <summary>Queues a reply; the pump owns (and disposes) it from here on.</summary>
     public void Append(SshWriter reply)
     {
-        var segment = new ReplySegment(reply, _tail is null ? 0 : _tail.RunningIndex + _tail.Memory.Length);
+        // Segments are reused, as the replies are: a transfer allocates nothing per reply.
+        var segment = _free ?? new ReplySegment();
+        _free = segment.NextReply;
+        segment.Set(reply, _tail is null ? 0 : _tail.RunningIndex + _tail.Memory.Length);
         if (_tail is null)
         {
             _head = segment;
@@ -63,7 +73,7 @@ internal sealed class ChannelOutputPump
         }
     }
 
-    /// <summary>Drops what was never sent (the session is over).</summary>
+    /// <summary>Drops what was never sent (the session is over). Must not race a <see cref="FlushAsync"/>.</summary>
     public void Complete()
     {
         var head = _head;
@@ -72,27 +82,41 @@ internal sealed class ChannelOutputPump
         Release(head);
     }
 
-    private static void Release(ReplySegment? segment)
+    private void Release(ReplySegment? segment)
     {
-        for (; segment is not null; segment = segment.NextReply)
+        while (segment is not null)
         {
-            segment.Reply.Dispose();
+            var next = segment.NextReply;
+            var reply = segment.Reply!;
+            segment.Clear();
+            segment.Link(_free);
+            _free = segment;
+            reply.Dispose();
+            _recycle(reply);
+            segment = next;
         }
     }
 
     private sealed class ReplySegment : ReadOnlySequenceSegment<byte>
     {
-        public ReplySegment(SshWriter reply, long runningIndex)
+        public SshWriter? Reply { get; private set; }
+
+        public ReplySegment? NextReply => (ReplySegment?)Next;
+
+        public void Set(SshWriter reply, long runningIndex)
         {
             Reply = reply;
             Memory = reply.WrittenMemory;
             RunningIndex = runningIndex;
+            Next = null;
         }
 
-        public SshWriter Reply { get; }
+        public void Clear()
+        {
+            Reply = null;
+            Memory = default;
+        }
 
-        public ReplySegment? NextReply => (ReplySegment?)Next;
-
-        public void Link(ReplySegment next) => Next = next;
+        public void Link(ReplySegment? next) => Next = next;
     }
 }

@@ -18,21 +18,29 @@ internal sealed class SftpRequest : IDisposable
     private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 128);
 
     private byte[]? _buffer;
-    private readonly int _length;
+    private int _length;
+    private SparePool<SftpRequest>? _spares;
 
-    private SftpRequest(byte[] buffer, int length)
+    private SftpRequest()
     {
-        _buffer = buffer;
-        _length = length;
     }
 
-    /// <summary>Copies a packet body (everything after the length field; at least 5 bytes).</summary>
-    public static SftpRequest Create(in ReadOnlySequence<byte> body)
+    /// <summary>
+    /// Copies a packet body (everything after the length field; at least 5 bytes). With
+    /// <paramref name="spares"/> the request object comes from there when one is spare, and goes
+    /// back there on <see cref="Dispose"/>: a request must then be disposed exactly once, by its
+    /// last user.
+    /// </summary>
+    public static SftpRequest Create(in ReadOnlySequence<byte> body, SparePool<SftpRequest>? spares = null)
     {
         int length = checked((int)body.Length);
         var buffer = Pool.Rent(length);
         body.CopyTo(buffer);
-        return new SftpRequest(buffer, length);
+        var request = spares?.TryTake() ?? new SftpRequest();
+        request._buffer = buffer;
+        request._length = length;
+        request._spares = spares;
+        return request;
     }
 
     public SftpPacketType Type => (SftpPacketType)Buffer[0];
@@ -49,11 +57,11 @@ internal sealed class SftpRequest : IDisposable
 
     public void Dispose()
     {
-        var b = _buffer;
-        _buffer = null;
+        var b = Interlocked.Exchange(ref _buffer, null);
         if (b is not null)
         {
             Pool.Return(b);
+            _spares?.Return(this);
         }
     }
 }

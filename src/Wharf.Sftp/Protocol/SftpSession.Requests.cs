@@ -50,7 +50,7 @@ public sealed partial class SftpSession
             ? path
             : throw new SftpException(SftpStatusCode.InvalidFilename, "invalid file name (not UTF-8, contains NUL or too long)");
 
-    private static string ReadHandle(ref SshReader r) => HandleKey(r.ReadBinary());
+    private string ReadHandle(ref SshReader r) => HandleKey(r.ReadBinary());
 
     private SftpHandle FindHandle(string id) =>
         _handles.Find(id) ?? throw new SftpException(SftpStatusCode.InvalidHandle, "invalid handle");
@@ -65,14 +65,15 @@ public sealed partial class SftpSession
 
     private SshWriter Ok(uint id) => StatusReply(id, SftpStatusCode.Ok);
 
-    private static SshWriter HandleReply(uint id, string handle)
+    private SshWriter HandleReply(uint id, string handle)
     {
         var w = BeginReply(SftpPacketType.Handle, id, 64);
         w.WriteBinary(Encoding.Latin1.GetBytes(handle));
+        RememberHandle(handle);
         return w;
     }
 
-    private static SshWriter AttrsReply(uint id, SftpFileAttributes attributes)
+    private SshWriter AttrsReply(uint id, SftpFileAttributes attributes)
     {
         var w = BeginReply(SftpPacketType.Attrs, id, 128);
         SftpAttributesCodec.Write(w, attributes);
@@ -80,7 +81,7 @@ public sealed partial class SftpSession
     }
 
     /// <summary>A NAME with one entry whose long name is the name itself and no attributes, as OpenSSH answers REALPATH and READLINK.</summary>
-    private static SshWriter SingleNameReply(uint id, string name)
+    private SshWriter SingleNameReply(uint id, string name)
     {
         var w = BeginReply(SftpPacketType.Name, id, 64 + name.Length * 6);
         w.WriteUInt32(1);

@@ -43,6 +43,14 @@ public sealed partial class SftpSession
     private int _started;
     private volatile bool _outputFailed;
 
+    // Request objects and reply writers come back here once done with (64 requests in flight is
+    // what OpenSSH's client keeps), and the handles named most recently are kept as strings: a
+    // READ or WRITE of a transfer then allocates nothing.
+    private readonly SparePool<SftpRequest> _spareRequests = new(128);
+    private readonly SparePool<SshWriter> _spareReplies = new(128);
+    private readonly string?[] _recentHandles = new string?[4];
+    private int _recentHandleNext;
+
     /// <summary>
     /// Runs the session over any byte stream pair: requests from <paramref name="input"/>,
     /// replies through <paramref name="output"/> (never called concurrently; the memory passed is
@@ -150,7 +158,7 @@ public sealed partial class SftpSession
                     }
 
                     var body = buffer.Slice(4, length);
-                    var request = SftpRequest.Create(body);
+                    var request = SftpRequest.Create(body, _spareRequests);
                     buffer = buffer.Slice(body.End);
 
                     if (!initDone || request.Type == SftpPacketType.Init)
@@ -291,66 +299,29 @@ public sealed partial class SftpSession
     private void Dispatch(SftpRequest request)
     {
         var lane = Classify(request, out string? key1, out string? key2);
-        Task? wait = null;
-        TaskCompletionSource? section = null;
-        if (lane != RequestLane.Free)
+        if (key2 == key1)
         {
-            section = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var deps = new List<Task>(4);
-            AddIfPending(deps, _pathTail);
-            if (lane == RequestLane.Handle)
-            {
-                // copy-data may name one handle twice; it must not wait for itself.
-                foreach (var key in (ReadOnlySpan<string?>)[key1, key2 == key1 ? null : key2])
-                {
-                    if (key is not null)
-                    {
-                        if (_handleTails.TryGetValue(key, out var tail))
-                        {
-                            AddIfPending(deps, tail);
-                        }
-
-                        _handleTails[key] = section.Task;
-                    }
-                }
-
-                _sectionsSincePathRequest.Add(section.Task);
-                if (_sectionsSincePathRequest.Count > 256)
-                {
-                    _sectionsSincePathRequest.RemoveAll(t => t.IsCompleted);
-                }
-
-                if (_handleTails.Count > 256)
-                {
-                    foreach (var (k, t) in _handleTails)
-                    {
-                        if (t.IsCompleted)
-                        {
-                            _handleTails.Remove(k);
-                        }
-                    }
-                }
-            }
-            else
-            {
-                foreach (var t in _sectionsSincePathRequest)
-                {
-                    AddIfPending(deps, t);
-                }
-
-                _sectionsSincePathRequest.Clear();
-                _pathTail = section.Task;
-            }
-
-            wait = deps.Count switch
-            {
-                0 => null,
-                1 => deps[0],
-                _ => Task.WhenAll(deps),
-            };
+            // copy-data may name one handle twice; it must not wait for itself.
+            key2 = null;
         }
 
-        if (wait is null && request.Type is not (SftpPacketType.Readdir or SftpPacketType.Extended))
+        List<Task>? deps = null;
+        if (lane == RequestLane.Handle)
+        {
+            AddIfPending(ref deps, _pathTail);
+            AddIfPending(ref deps, TailOf(key1));
+            AddIfPending(ref deps, TailOf(key2));
+        }
+        else if (lane == RequestLane.Path)
+        {
+            AddIfPending(ref deps, _pathTail);
+            foreach (var t in _sectionsSincePathRequest)
+            {
+                AddIfPending(ref deps, t);
+            }
+        }
+
+        if (deps is null && request.Type is not (SftpPacketType.Readdir or SftpPacketType.Extended))
         {
             // Nothing to wait for and a bounded piece of work (one syscall or a few on a local
             // file system): run it here, as OpenSSH's sftp-server runs everything. A pipelined
@@ -358,25 +329,147 @@ public sealed partial class SftpSession
             // WRITE, CLOSE none per round trip; a file system that really awaits (S3) returns at
             // its first await and the loop reads on. READDIR (a lstat per entry) and the
             // extensions (check-file hashes, copy-data copies whole files) keep a task of their own.
-            _ = ExecuteAsync(request, null, section);
-        }
-        else
-        {
-            _ = Task.Run(() => ExecuteAsync(request, wait, section));
+            RunInline(request, lane, key1, key2);
+            return;
         }
 
-        static void AddIfPending(List<Task> deps, Task t)
+        TaskCompletionSource? section = null;
+        if (lane != RequestLane.Free)
         {
-            if (!t.IsCompleted)
+            section = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            EnterSection(lane, key1, key2, section.Task);
+        }
+
+        Task? wait = deps switch
+        {
+            null => null,
+            [var only] => only,
+            _ => Task.WhenAll(deps),
+        };
+        Queue(request, wait, section);
+
+        static void AddIfPending(ref List<Task>? deps, Task? t)
+        {
+            if (t is { IsCompleted: false })
             {
-                deps.Add(t);
+                (deps ??= new List<Task>(4)).Add(t);
             }
         }
     }
 
+    // Its own method: a lambda in Dispatch would capture Dispatch's parameter, and the closure
+    // would be allocated on every call, the inline ones included.
+    private void Queue(SftpRequest request, Task? wait, TaskCompletionSource? section) =>
+        _ = Task.Run(() => ExecuteAsync(request, wait, section));
+
+    private Task? TailOf(string? handle) =>
+        handle is not null && _handleTails.TryGetValue(handle, out var tail) ? tail : null;
+
+    // Records that the file-system part of a request is under way (section), for the requests
+    // that must wait for it. A part already done is recorded as done: nothing waits for it.
+    private void EnterSection(RequestLane lane, string? key1, string? key2, Task section)
+    {
+        if (lane == RequestLane.Handle)
+        {
+            foreach (var key in (ReadOnlySpan<string?>)[key1, key2])
+            {
+                if (key is not null)
+                {
+                    _handleTails[key] = section;
+                }
+            }
+
+            if (!section.IsCompleted)
+            {
+                _sectionsSincePathRequest.Add(section);
+                if (_sectionsSincePathRequest.Count > 256)
+                {
+                    _sectionsSincePathRequest.RemoveAll(t => t.IsCompleted);
+                }
+            }
+
+            if (_handleTails.Count > 256)
+            {
+                foreach (var (k, t) in _handleTails)
+                {
+                    if (t.IsCompleted)
+                    {
+                        _handleTails.Remove(k);
+                    }
+                }
+            }
+        }
+        else if (lane == RequestLane.Path)
+        {
+            _sectionsSincePathRequest.Clear();
+            _pathTail = section;
+        }
+    }
+
+    // Runs a request on the read loop. When its file-system part finishes before its first
+    // await (a local file), nothing is left for later requests to wait for and no task or
+    // completion source is made; otherwise the part still running becomes the section.
+    private void RunInline(SftpRequest request, RequestLane lane, string? key1, string? key2)
+    {
+        uint id = request.Id;
+        ValueTask<SshWriter> work;
+        try
+        {
+            work = HandleRequestAsync(request, _cts.Token);
+        }
+        catch (Exception e)
+        {
+            work = ValueTask.FromException<SshWriter>(e);
+        }
+
+        if (!work.IsCompleted)
+        {
+            var running = work.AsTask();
+            EnterSection(lane, key1, key2, running);
+            _ = FinishAsync(request, id, running);
+            return;
+        }
+
+        EnterSection(lane, key1, key2, Task.CompletedTask);
+        SshWriter reply;
+        try
+        {
+            reply = work.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            reply = StatusReply(id, e);
+        }
+        finally
+        {
+            request.Dispose();
+        }
+
+        _ = SendAndReleaseSlotAsync(reply);
+    }
+
+    private async Task FinishAsync(SftpRequest request, uint id, Task<SshWriter> running)
+    {
+        SshWriter reply;
+        try
+        {
+            reply = await running.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            reply = StatusReply(id, e);
+        }
+        finally
+        {
+            request.Dispose();
+        }
+
+        await SendAndReleaseSlotAsync(reply).ConfigureAwait(false);
+    }
+
     // A light look at the request, only to find which handles it names. A request too short to
     // tell is run as Free: its full parse fails and it is answered with BAD_MESSAGE.
-    private static RequestLane Classify(SftpRequest request, out string? key1, out string? key2)
+    private RequestLane Classify(SftpRequest request, out string? key1, out string? key2)
     {
         key1 = key2 = null;
         try
@@ -422,7 +515,26 @@ public sealed partial class SftpSession
         }
     }
 
-    private static string HandleKey(ReadOnlySpan<byte> handle) => Encoding.Latin1.GetString(handle);
+    // Handles are looked up by string; a transfer names the same one in every request, so the
+    // few named last are kept and reused. Any thread may call this: a slot is read or replaced
+    // whole, and a race only costs a new string.
+    private string HandleKey(ReadOnlySpan<byte> handle)
+    {
+        foreach (var recent in _recentHandles)
+        {
+            if (recent is not null && recent.Length == handle.Length && System.Text.Ascii.Equals(handle, recent))
+            {
+                return recent;
+            }
+        }
+
+        var key = Encoding.Latin1.GetString(handle);
+        RememberHandle(key);
+        return key;
+    }
+
+    private void RememberHandle(string key) =>
+        _recentHandles[(int)((uint)Interlocked.Increment(ref _recentHandleNext) % (uint)_recentHandles.Length)] = key;
 
     private async Task ExecuteAsync(SftpRequest request, Task? wait, TaskCompletionSource? section)
     {
@@ -432,7 +544,15 @@ public sealed partial class SftpSession
         {
             if (wait is not null)
             {
-                await wait.ConfigureAwait(false);
+                try
+                {
+                    await wait.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // A request waited for may have failed (an inline one's own task is its
+                    // section): that was answered to its own request; this one runs regardless.
+                }
             }
 
             reply = await HandleRequestAsync(request, _cts.Token).ConfigureAwait(false);
@@ -448,6 +568,11 @@ public sealed partial class SftpSession
             request.Dispose();
         }
 
+        await SendAndReleaseSlotAsync(reply).ConfigureAwait(false);
+    }
+
+    private async Task SendAndReleaseSlotAsync(SshWriter reply)
+    {
         try
         {
             await SendAsync(reply, _cts.Token).ConfigureAwait(false);
@@ -480,9 +605,19 @@ public sealed partial class SftpSession
     }
 
     /// <summary>A reply with its length field left to <see cref="SendAsync"/>.</summary>
-    private static SshWriter BeginReply(SftpPacketType type, uint id, int capacity = 256)
+    private SshWriter BeginReply(SftpPacketType type, uint id, int capacity = 256)
     {
-        var w = new SshWriter(capacity);
+        SshWriter w;
+        if (_spareReplies.TryTake() is { } spare)
+        {
+            w = spare;
+            w.EnsureCapacity(capacity);
+        }
+        else
+        {
+            w = new SshWriter(capacity);
+        }
+
         w.Reset(4);
         w.WriteByte((byte)type);
         w.WriteUInt32(id);
@@ -537,8 +672,15 @@ public sealed partial class SftpSession
         {
             if (owned)
             {
-                packet.Dispose();
+                RecycleReply(packet);
             }
         }
+    }
+
+    // A reply that has been sent (or dropped): its buffer goes back to the pool, the writer here.
+    private void RecycleReply(SshWriter reply)
+    {
+        reply.Dispose();
+        _spareReplies.Return(reply);
     }
 }

@@ -30,7 +30,7 @@ public sealed partial class SftpSession
         // operation, so it may run on the receive loop: a request's round trip then wakes one
         // thread, not two.
         channel.ResumeInputOnReceiveLoop = true;
-        var pump = new ChannelOutputPump(channel);
+        var pump = new ChannelOutputPump(channel, _spareReplies.Return);
         try
         {
             return await RunCoreAsync(channel.Input, null, pump, cancellationToken).ConfigureAwait(false);

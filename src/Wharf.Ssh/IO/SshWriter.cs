@@ -164,11 +164,18 @@ public sealed class SshWriter : IBufferWriter<byte>, IDisposable
 
         var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _position + count));
         _buffer.AsSpan(0, _position).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
         _buffer = bigger;
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Returns the buffer to the pool. The writer itself may be used again afterwards (its next
+    /// write rents a new buffer), so an owner can keep writer objects and not only their buffers.
+    /// </summary>
     public void Dispose()
     {
         var b = _buffer;
