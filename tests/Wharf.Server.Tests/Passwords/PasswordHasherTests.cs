@@ -103,23 +103,21 @@ public class PasswordHasherTests
         PasswordHasher.VerifyDummy("warm");
         PasswordHasher.Verify("warm", hash);
 
-        // Medians of interleaved single runs, so a burst of load on the shared CI cores hits both
-        // sides alike. A dummy that did nothing (ratio near 0) or hashed several times (ratio
-        // near 2+) falls outside the bounds.
-        var reals = new List<double>();
-        var dummies = new List<double>();
-        for (int i = 0; i < 7; i++)
+        // The fastest of interleaved single runs: load from the tests running beside this one
+        // only ever adds time, so the minimum is the cost itself (a CI run once saw the medians
+        // 2.6x apart). A dummy that did nothing (ratio near 0) or hashed twice (near 2) fails.
+        double bestReal = double.MaxValue, bestDummy = double.MaxValue;
+        for (int i = 0; i < 9; i++)
         {
             var sw = Stopwatch.StartNew();
             PasswordHasher.Verify("guess", hash);
-            reals.Add(sw.Elapsed.TotalMilliseconds);
+            bestReal = Math.Min(bestReal, sw.Elapsed.TotalMilliseconds);
             sw.Restart();
             PasswordHasher.VerifyDummy("guess");
-            dummies.Add(sw.Elapsed.TotalMilliseconds);
+            bestDummy = Math.Min(bestDummy, sw.Elapsed.TotalMilliseconds);
         }
 
-        double ratio = dummies.Order().ElementAt(3) / reals.Order().ElementAt(3);
-        Assert.InRange(ratio, 0.4, 2.5);
+        Assert.InRange(bestDummy / bestReal, 0.5, 1.9);
     }
 
     [Theory]
