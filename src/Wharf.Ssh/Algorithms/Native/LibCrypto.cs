@@ -89,42 +89,23 @@ internal static unsafe class LibCrypto
     public static bool IsLoaded => s_library != 0;
 
     /// <summary>Fetches a cipher implementation by name ("AES-128-CTR", "ChaCha20"); 0 when the providers lack it.</summary>
-    public static nint FetchCipher(string name)
-    {
-        if (!IsLoaded)
-        {
-            return 0;
-        }
-
-        fixed (byte* n = NulTerminated(name))
-        {
-            nint cipher = s_cipherFetch(0, n, null);
-            if (cipher == 0)
-            {
-                s_errClearError();
-            }
-
-            return cipher;
-        }
-    }
+    public static nint FetchCipher(string name) => IsLoaded ? Fetch(s_cipherFetch, name) : 0;
 
     /// <summary>Fetches a MAC implementation by name ("POLY1305"); 0 when the providers lack it.</summary>
-    public static nint FetchMac(string name)
-    {
-        if (!IsLoaded)
-        {
-            return 0;
-        }
+    public static nint FetchMac(string name) => IsLoaded ? Fetch(s_macFetch, name) : 0;
 
+    // EVP_CIPHER_fetch and EVP_MAC_fetch share a signature (library context, name, properties).
+    private static nint Fetch(delegate* unmanaged<nint, byte*, byte*, nint> fetch, string name)
+    {
         fixed (byte* n = NulTerminated(name))
         {
-            nint mac = s_macFetch(0, n, null);
-            if (mac == 0)
+            nint algorithm = fetch(0, n, null);
+            if (algorithm == 0)
             {
                 s_errClearError();
             }
 
-            return mac;
+            return algorithm;
         }
     }
 

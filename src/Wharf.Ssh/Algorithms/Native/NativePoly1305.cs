@@ -44,20 +44,8 @@ internal sealed class NativePoly1305 : SafeHandle
             throw new ArgumentException("Poly1305 takes a 32-byte key and a 16-byte tag");
         }
 
-        // As in NativeStreamCipher.Transform: a concurrent Dispose must not free the context mid-call.
-        bool added = false;
-        try
-        {
-            DangerousAddRef(ref added);
-            LibCrypto.MacOneShot(handle, key, message, tag[..16]);
-        }
-        finally
-        {
-            if (added)
-            {
-                DangerousRelease();
-            }
-        }
+        using var context = new NativeHandleLease(this);
+        LibCrypto.MacOneShot(context.Handle, key, message, tag[..16]);
     }
 
     /// <inheritdoc/>

@@ -90,40 +90,15 @@ internal sealed class NativeStreamCipher : SafeHandle
     /// </summary>
     public void SetIv(ReadOnlySpan<byte> iv)
     {
-        bool added = false;
-        try
-        {
-            DangerousAddRef(ref added);
-            LibCrypto.CipherInit(handle, 0, default, iv, enc: -1);
-        }
-        finally
-        {
-            if (added)
-            {
-                DangerousRelease();
-            }
-        }
+        using var context = new NativeHandleLease(this);
+        LibCrypto.CipherInit(context.Handle, 0, default, iv, enc: -1);
     }
 
     /// <summary>XORs the next <c>data.Length</c> keystream bytes into <paramref name="data"/>.</summary>
     public void Transform(Span<byte> data)
     {
-        // The reference keeps a Dispose on another thread (a connection torn down while a channel
-        // writer is sealing) from freeing the context under libcrypto: the free waits for the
-        // release, and a call after the dispose throws ObjectDisposedException.
-        bool added = false;
-        try
-        {
-            DangerousAddRef(ref added);
-            LibCrypto.CipherUpdate(handle, data, data);
-        }
-        finally
-        {
-            if (added)
-            {
-                DangerousRelease();
-            }
-        }
+        using var context = new NativeHandleLease(this);
+        LibCrypto.CipherUpdate(context.Handle, data, data);
     }
 
     /// <inheritdoc/>
