@@ -57,4 +57,10 @@ public sealed class PermissionSet
 
         return false;
     }
+
+    /// <summary>
+    /// True when every permission is granted in every directory: nothing a program could do in the home
+    /// is then beyond the user's rights (the condition for running rsync and git).
+    /// </summary>
+    public bool IsFullEverywhere => _byDepth.All(kv => Permission.Names.All(kv.Value.Contains));
 }

@@ -315,7 +315,7 @@ public sealed partial class WharfService : IAsyncDisposable
             RemainingQuotaBytes = tracker is not null && user.QuotaSize > 0 ? user.QuotaSize - tracker.UsedSize : null,
             RemainingQuotaFiles = tracker is not null && user.QuotaFiles > 0 ? user.QuotaFiles - tracker.UsedFiles : null,
             Uid = root && user.Uid > 0 ? user.Uid : null,
-            Gid = root && user.Gid > 0 ? user.Gid : null,
+            Gid = root && user.Uid > 0 ? (user.Gid > 0 ? user.Gid : user.Uid) : null,
             OnFinished = () => RescanQuotaAsync(user),
         };
     }

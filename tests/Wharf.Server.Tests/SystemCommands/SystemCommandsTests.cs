@@ -27,6 +27,8 @@ public sealed class SystemCommandsTests : IDisposable
         Permissions = PermissionSet.ParseGlobal(perms),
         RemainingQuotaBytes = bytes,
         RemainingQuotaFiles = files,
+        Uid = 1000,
+        Gid = 1000,
     };
 
     private static string[] Args(string line) => Wharf.Server.Commands.CommandLineSplitter.Split(line)!.ToArray();
@@ -58,7 +60,8 @@ public sealed class SystemCommandsTests : IDisposable
         Assert.Equal("rsync", plan.Program);
         Assert.Equal("--server", plan.Arguments[0]);
         var last = plan.Arguments[^1];
-        Assert.Equal(expectedTail.Length == 0 ? _home + "/" : _home + "/" + expectedTail, last);
+        // The sandbox mounts the home at /home: the program never sees the host's path.
+        Assert.Equal(expectedTail.Length == 0 ? "/home/" : "/home/" + expectedTail, last);
     }
 
     [Theory]
@@ -111,15 +114,25 @@ public sealed class SystemCommandsTests : IDisposable
     }
 
     [Fact]
-    public void AsRootWithoutAUidOwnershipDevicesAndSetIdBitsAreDropped()
+    public void AsRootAUserWithoutAUidIsRefused()
     {
-        var plan = Sys.Plan(Args("rsync --server -logDtpre.iLsfxCIvu . x"), Context(), out _, privileged: true)!;
-        Assert.Equal(Sys.RootRestrictions, plan.Arguments[^Sys.RootRestrictions.Length..]);
-        var dashed = Sys.Plan(Args("rsync --server -logDtpre.iLsfxCIvu . -- x"), Context(), out _, privileged: true)!;
-        Assert.Equal([.. Sys.RootRestrictions, "--", _home + "/x"], dashed.Arguments[^(Sys.RootRestrictions.Length + 2)..]);
-        var withUid = Sys.Plan(Args("rsync --server . x"), new SystemCommandContext { HomeDirectory = _home, Permissions = PermissionSet.Global(["*"]), Uid = 1000 }, out _, privileged: true)!;
-        Assert.DoesNotContain("--fake-super", withUid.Arguments);
-        Assert.Null(Sys.Plan(Args("rsync --server . x"), Context(), out _, privileged: false)!.Arguments.FirstOrDefault(a => a == "--fake-super"));
+        var noUid = new SystemCommandContext { HomeDirectory = _home, Permissions = PermissionSet.Global(["*"]) };
+        Assert.Null(Sys.Plan(Args("rsync --server . x"), noUid, out var error, privileged: true));
+        Assert.Contains("never run as root", error);
+        Assert.Null(Sys.Plan(Args("git-upload-pack repo.git"), noUid, out _, privileged: true));
+        Assert.NotNull(Sys.Plan(Args("rsync --server . x"), noUid, out _, privileged: false));
+        Assert.NotNull(Sys.Plan(Args("rsync --server . x"), Context(), out _, privileged: true));
+    }
+
+    [Fact]
+    public void PermissionsThatDifferBetweenDirectoriesAreRefusedWhateverThePath()
+    {
+        var perms = new PermissionSet(new Dictionary<string, IReadOnlyCollection<string>> { ["/"] = ["*"], ["/ro"] = ["list", "download"] });
+        var ctx = new SystemCommandContext { HomeDirectory = _home, Permissions = perms, Uid = 1000, Gid = 1000 };
+        // "dir" has every permission itself, but rsync could reach /ro from it through a link or --files-from.
+        Assert.Null(Sys.Plan(Args("rsync --server . dir"), ctx, out var error));
+        Assert.Contains("full permissions", error);
+        Assert.Null(Sys.Plan(Args("git-upload-pack dir/repo.git"), ctx, out _));
     }
 
     [Fact]
@@ -144,7 +157,7 @@ public sealed class SystemCommandsTests : IDisposable
             ["/"] = ["*"],
             ["/nolinks"] = Permission.Names.Where(p => p != Permission.CreateSymlinks).ToArray(),
         });
-        var ctx = new SystemCommandContext { HomeDirectory = _home, Permissions = perms };
+        var ctx = new SystemCommandContext { HomeDirectory = _home, Permissions = perms, Uid = 1000, Gid = 1000 };
         // Without create_symlinks the user lacks full permissions there and is refused...
         Assert.Null(Sys.Plan(Args("rsync --server . nolinks/x"), ctx, out var error));
         Assert.Contains("full permissions", error);
@@ -180,8 +193,9 @@ public sealed class SystemCommandsTests : IDisposable
         var plan = Sys.Plan(Args(line), Context(), out var error);
         Assert.True(plan is not null, error);
         Assert.Equal("git", plan.Program);
-        Assert.Equal(sub, plan.Arguments[^2]);
-        Assert.Equal(_home + "/" + path, plan.Arguments[^1]);
+        Assert.Equal(sub, plan.Arguments[^(sub == "upload-pack" ? 3 : 2)]);
+        Assert.Equal("/repo", plan.Arguments[^1]); // the repository's directory is mounted there
+        Assert.Equal("/" + path, plan.Repository);
         Assert.Contains("core.hooksPath=/dev/null", plan.Arguments);
     }
 

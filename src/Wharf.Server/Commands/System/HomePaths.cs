@@ -5,8 +5,12 @@ namespace Wharf.Server.Commands.System;
 /// <summary>Maps a path a client gave to a system command onto the user's home, refusing anything that leaves it.</summary>
 internal static partial class HomePaths
 {
-    /// <summary>A resolved path: the virtual one ("/a/b") and the physical one to hand to the command.</summary>
-    internal readonly record struct Resolved(string Virtual, string Physical);
+    /// <summary>A resolved path: the virtual one ("/a/b"), the physical one, and the one inside the sandbox ("/home/a/b").</summary>
+    internal readonly record struct Resolved(string Virtual, string Physical)
+    {
+        /// <summary>The path as the sandboxed command sees it (the home is mounted at <see cref="Sandbox.HomeInside"/>; a trailing slash kept).</summary>
+        public string Inside => Sandbox.HomeInside + (Virtual == "/" ? "" : Virtual) + (Physical.EndsWith('/') ? "/" : "");
+    }
 
     /// <summary>
     /// Resolves <paramref name="path"/> relative to <paramref name="home"/> ("/" and "~" mean the home

@@ -46,7 +46,7 @@ internal static class RsyncArguments
     /// <summary>Short options refused: -L/-k/-K follow links, -s sends the paths where we cannot check them, -M runs remote options.</summary>
     private const string ShortRefused = "LkKsM";
 
-    /// <summary>The checked command: the argv to run (paths physical), whether it sends to the client, and the virtual paths.</summary>
+    /// <summary>The checked command: the argv to run (paths as the sandbox sees them), whether it sends to the client, and the virtual paths.</summary>
     internal sealed record Plan(List<string> Arguments, bool Sender, List<string> VirtualPaths);
 
     /// <summary>
@@ -90,7 +90,7 @@ internal static class RsyncArguments
                 }
 
                 paths.Add(resolved.Value.Virtual);
-                output.Add(resolved.Value.Physical);
+                output.Add(resolved.Value.Inside);
                 continue;
             }
 
@@ -268,7 +268,7 @@ internal static class RsyncArguments
 
             if (value.StartsWith('/'))
             {
-                value = resolved.Value.Physical;
+                value = resolved.Value.Inside;
             }
         }
 

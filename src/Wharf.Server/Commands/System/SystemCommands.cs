@@ -1,26 +1,29 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using Wharf.Server.Accounts;
+using Wharf.Sftp.FileSystem.Local;
 using Wharf.Ssh.Connection;
 
 namespace Wharf.Server.Commands.System;
 
 /// <summary>
-/// SSH commands served by running the system's own programs (rsync, git) in the user's home.
-/// They bypass the per-operation checks, so they are only allowed to users with every permission in
-/// the directories they touch (as SFTPGo does); their paths are confined to the home, dangerous
-/// options are refused, and the program never sees a shell or the server's environment.
+/// SSH commands served by running the system's own programs (rsync, git) on the user's home. A
+/// program opens whatever its protocol, its config files and the files it reads lead it to, so
+/// checking its arguments is not a boundary: each runs in a <see cref="Sandbox"/> that holds only
+/// the home, as the user (never root), and only for users whose permissions are full everywhere.
+/// Where no sandbox can be made the commands are refused. Git reads a filtered copy of the
+/// repository's config (<see cref="GitConfigFilter"/>), so nothing uploaded decides what runs.
 /// </summary>
 public static partial class SystemCommands
 {
     /// <summary>Every command this class serves.</summary>
     public static IReadOnlyList<string> Names { get; } = ["rsync", "git-receive-pack", "git-upload-pack", "git-upload-archive"];
 
-    private static readonly string[] SearchPath = ["/usr/bin", "/bin"];
+    /// <summary>Where the repository a git command works on appears inside the sandbox.</summary>
+    internal const string RepositoryInside = "/repo";
 
-    /// <summary>Options added to rsync when it would run as root.</summary>
-    internal static readonly string[] RootRestrictions = ["--fake-super"];
+    /// <summary>How often an upload's real usage is measured against the quota.</summary>
+    internal static TimeSpan UsagePollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// Null when <paramref name="args"/>[0] is not one of <see cref="Names"/>; otherwise a handler that runs
@@ -36,17 +39,38 @@ public static partial class SystemCommands
         }
 
         var plan = Plan(args, context, out var error);
+        if (plan is not null && Sandbox.Unavailable is { } why)
+        {
+            plan = null;
+            error = $"system commands run only in a sandbox, and none can be made on this server: {why}";
+        }
+
         return plan is null ? Refuse($"wharf: {args[0]}: {error}\n", args[0]) : ctx => RunAsync(ctx, plan, context);
     }
 
-    /// <summary>A checked command ready to run: the program, its arguments, and whether client data counts against the quota.</summary>
-    internal sealed record Command(string Program, List<string> Arguments, bool CountsAgainstQuota);
+    /// <summary>
+    /// A checked command ready to run: the program, its arguments, whether client data counts against the
+    /// quota, and for git the repository (virtual path) whose directory is mounted at <see cref="RepositoryInside"/>.
+    /// </summary>
+    internal sealed record Command(string Program, List<string> Arguments, bool CountsAgainstQuota, string? Repository = null);
 
     /// <summary>Checks the command line; null with a message when refused. For the unit tests.</summary>
     internal static Command? Plan(IReadOnlyList<string> args, SystemCommandContext context, out string error, bool? privileged = null)
     {
         error = "";
         string name = args[0];
+        if ((privileged ?? Environment.IsPrivilegedProcess) && (context.Uid is not > 0 || context.Gid is not > 0))
+        {
+            error = "this account has no uid and gid of its own, and system commands never run as root";
+            return null;
+        }
+
+        if (!context.Permissions.IsFullEverywhere)
+        {
+            error = "requires full permissions";
+            return null;
+        }
+
         if (name == "rsync")
         {
             var rsync = RsyncArguments.Check(args, context.HomeDirectory, context.Permissions, out error);
@@ -61,17 +85,7 @@ public static partial class SystemCommands
                 return null;
             }
 
-            var argv = rsync.Arguments.Skip(1).ToList();
-            if ((privileged ?? Environment.IsPrivilegedProcess) && context.Uid is null)
-            {
-                // rsync runs as root: --fake-super makes it act as an ordinary user (owners, devices and special
-                // bits are kept in extended attributes, never applied), without changing the protocol.
-                // Last (or just before "--"); --no-fake-super is refused.
-                int at = argv.IndexOf("--");
-                argv.InsertRange(at < 0 ? argv.Count : at, RootRestrictions);
-            }
-
-            return new Command("rsync", argv, !rsync.Sender);
+            return new Command("rsync", rsync.Arguments.Skip(1).ToList(), !rsync.Sender);
         }
 
         if (args.Count != 2)
@@ -86,12 +100,6 @@ public static partial class SystemCommands
             return null;
         }
 
-        if (Accounts.Permission.Names.Any(n => !context.Permissions.Has(repo.Value.Virtual, n)))
-        {
-            error = "requires full permissions";
-            return null;
-        }
-
         bool receive = name == "git-receive-pack";
         if (receive && QuotaExhausted(context))
         {
@@ -99,14 +107,21 @@ public static partial class SystemCommands
             return null;
         }
 
-        // Hooks, alternate-refs commands and the user's own ~/.gitconfig would let a user who can upload
-        // files run programs on the server: none of them apply.
+        // Command-line settings win over the repository's: hooks and the helper commands stay off even if
+        // a future git reads a key the filter let through.
         List<string> gitArgs =
         [
             "-c", "core.hooksPath=/dev/null", "-c", "core.alternateRefsCommand=true", "-c", "core.fsmonitor=false",
-            name["git-".Length..], repo.Value.Physical.TrimEnd('/'),
+            "-c", "protocol.allow=never", "-c", "receive.certNonceSeed=",
+            name["git-".Length..],
         ];
-        return new Command("git", gitArgs, receive);
+        if (name == "git-upload-pack")
+        {
+            gitArgs.Add("--strict");
+        }
+
+        gitArgs.Add(RepositoryInside);
+        return new Command("git", gitArgs, receive, repo.Value.Virtual);
     }
 
     private static bool QuotaExhausted(SystemCommandContext c) => c.RemainingQuotaBytes <= 0 || c.RemainingQuotaFiles <= 0;
@@ -122,69 +137,104 @@ public static partial class SystemCommands
         return 1;
     };
 
-    private static string? Find(string program) =>
-        SearchPath.Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
-
     [GeneratedRegex("^[A-Za-z0-9=:.,_-]{1,64}$")]
     private static partial Regex GitProtocolValue();
 
     private static async Task<int> RunAsync(SshCommandContext ctx, Command command, SystemCommandContext context)
     {
+        var held = new List<IDisposable>();
+        string? filteredConfig = null;
         try
         {
-            var exe = Find(command.Program);
+            var exe = Sandbox.Find(command.Program);
             if (exe is null)
             {
-                await ctx.Channel.WriteErrorAsync(Encoding.UTF8.GetBytes($"wharf: {command.Program} is not installed on this server\n"), ctx.Aborted).ConfigureAwait(false);
-                return 127;
+                return await FailAsync(ctx, $"wharf: {command.Program} is not installed on this server\n", 127).ConfigureAwait(false);
             }
 
-            var argv = command.Arguments;
-            if (context.Uid is { } uid && Environment.IsPrivilegedProcess)
+            using var fs = new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = context.HomeDirectory });
+            var home = fs.OpenDirectoryDescriptor("/");
+            held.Add(home);
+            bool privileged = Environment.IsPrivilegedProcess;
+            bool limited = command.CountsAgainstQuota && (context.RemainingQuotaBytes is not null || context.RemainingQuotaFiles is not null);
+            var spec = new Sandbox.Spec
             {
-                var setpriv = Find("setpriv");
-                if (setpriv is null)
+                HomeSource = Sandbox.DescriptorPath(home),
+                Program = exe,
+                Arguments = command.Arguments,
+                Uid = context.Uid,
+                Gid = context.Gid,
+                Limits = context.Limits,
+                MaxFileSize = command.CountsAgainstQuota ? context.RemainingQuotaBytes : null,
+            };
+
+            if (command.Repository is { } repository)
+            {
+                var located = await GitRepository.LocateAsync(fs, repository, ctx.Aborted).ConfigureAwait(false);
+                if (located.Error is { } locateError)
                 {
-                    await ctx.Channel.WriteErrorAsync("wharf: setpriv is needed to run system commands as the user\n"u8.ToArray(), ctx.Aborted).ConfigureAwait(false);
-                    return 127;
+                    return await FailAsync(ctx, $"wharf: {command.Program}: {locateError}\n", 1).ConfigureAwait(false);
                 }
 
-                int gid = context.Gid ?? uid;
-                argv = [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", exe, .. argv];
-                exe = setpriv;
+                var filtered = GitConfigFilter.Filter(located.Config!, out var configError);
+                if (filtered is null)
+                {
+                    return await FailAsync(ctx, $"wharf: git: {located.Path}/config: {configError}\n", 1).ConfigureAwait(false);
+                }
+
+                filteredConfig = WriteFilteredConfig(filtered);
+                var repoFd = fs.OpenDirectoryDescriptor(located.Path!);
+                held.Add(repoFd);
+                spec.Binds.Add(new Sandbox.Bind(Sandbox.DescriptorPath(repoFd), RepositoryInside, ReadOnly: false));
+                spec.Binds.Add(new Sandbox.Bind(filteredConfig, RepositoryInside + "/config", ReadOnly: true));
+                spec.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+                spec.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
+                spec.Environment["GIT_ATTR_NOSYSTEM"] = "1";
+                spec.Environment["GIT_TERMINAL_PROMPT"] = "0";
+                // A commondir file would send git to another directory's config: the repository is its own.
+                spec.Environment["GIT_COMMON_DIR"] = RepositoryInside;
+                spec.Environment["GIT_DIR"] = RepositoryInside;
+                if (ctx.Environment.TryGetValue("GIT_PROTOCOL", out var gp) && GitProtocolValue().IsMatch(gp))
+                {
+                    spec.Environment["GIT_PROTOCOL"] = gp;
+                }
             }
 
-            var psi = new ProcessStartInfo(exe)
+            var argv = Sandbox.CommandLine(spec, privileged);
+            var psi = new ProcessStartInfo(argv[0])
             {
                 UseShellExecute = false,
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
-                WorkingDirectory = context.HomeDirectory,
+                WorkingDirectory = "/",
             };
-            foreach (var a in argv)
+            foreach (var a in argv.Skip(1))
             {
                 psi.ArgumentList.Add(a);
             }
 
             psi.Environment.Clear();
-            psi.Environment["PATH"] = "/usr/bin:/bin";
-            psi.Environment["HOME"] = context.HomeDirectory;
-            psi.Environment["LANG"] = "C";
-            if (command.Program == "git")
+            Func<CancellationToken, Task<(long, long)>>? measure = null;
+            if (limited)
             {
-                psi.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
-                psi.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
-                if (ctx.Environment.TryGetValue("GIT_PROTOCOL", out var gp) && GitProtocolValue().IsMatch(gp))
-                {
-                    psi.Environment["GIT_PROTOCOL"] = gp;
-                }
+                measure = context.MeasureUsage ?? (ct => HomeUsage.MeasureAsync(fs, ct));
             }
 
-            return await PumpAsync(ctx, psi, command.CountsAgainstQuota ? context.RemainingQuotaBytes : null).ConfigureAwait(false);
+            return await PumpAsync(ctx, psi, measure, context).ConfigureAwait(false);
         }
         finally
         {
+            foreach (var h in held)
+            {
+                h.Dispose();
+            }
+
+            if (filteredConfig is not null)
+            {
+                File.Delete(filteredConfig);
+            }
+
             if (context.OnFinished is { } finished)
             {
                 await finished().ConfigureAwait(false);
@@ -192,39 +242,63 @@ public static partial class SystemCommands
         }
     }
 
-    private static async Task<int> PumpAsync(SshCommandContext ctx, ProcessStartInfo psi, long? byteLimit)
+    private static async Task<int> FailAsync(SshCommandContext ctx, string message, int status)
     {
+        await ctx.Channel.WriteErrorAsync(Encoding.UTF8.GetBytes(message), ctx.Aborted).ConfigureAwait(false);
+        return status;
+    }
+
+    /// <summary>The filtered config goes to a directory only the server's user can enter; the file itself is world-readable so the sandboxed uid can read it through the bind.</summary>
+    private static string WriteFilteredConfig(string text)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"wharf-git-config-{Environment.ProcessId.ToString(global::System.Globalization.CultureInfo.InvariantCulture)}");
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = Path.Combine(dir, Guid.NewGuid().ToString("N"));
+        using (var f = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        {
+            f.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return path;
+    }
+
+    private static async Task<int> PumpAsync(SshCommandContext ctx, ProcessStartInfo psi, Func<CancellationToken, Task<(long Size, long Files)>>? measure, SystemCommandContext context)
+    {
+        // The baseline is taken before the program starts, so all it stores is measured against what was left.
+        (long Size, long Files) baseline = measure is null ? default : await measure(ctx.Aborted).ConfigureAwait(false);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("the process did not start");
-        bool overQuota = false;
-        using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(ctx.Aborted);
+        int overQuota = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.Aborted);
         await using var abort = ctx.Aborted.Register(() => Kill(process)).ConfigureAwait(false);
 
         var output = CopyOutAsync(process.StandardOutput.BaseStream, (m, ct) => ctx.Channel.WriteAsync(m, ct), ctx.Aborted);
-        var errors = CopyOutAsync(process.StandardError.BaseStream, (m, ct) => ctx.Channel.WriteErrorAsync(m, ct), ctx.Aborted);
+        // EFBIG can only come from RLIMIT_FSIZE, set to the quota left: rsync and git print strerror for it.
+        int tooLarge = 0;
+        var errors = CopyOutAsync(process.StandardError.BaseStream, (m, ct) =>
+        {
+            if (measure is not null && m.Span.IndexOf("File too large"u8) >= 0)
+            {
+                Interlocked.Exchange(ref tooLarge, 1);
+            }
+
+            return ctx.Channel.WriteErrorAsync(m, ct);
+        }, ctx.Aborted);
         var input = Task.Run(async () =>
         {
             var stdin = process.StandardInput.BaseStream;
-            long total = 0;
             try
             {
                 while (true)
                 {
-                    var r = await ctx.Channel.Input.ReadAsync(stopInput.Token).ConfigureAwait(false);
-                    total += r.Buffer.Length;
-                    if (byteLimit is { } limit && total > limit)
-                    {
-                        overQuota = true;
-                        Kill(process);
-                        ctx.Channel.Input.AdvanceTo(r.Buffer.End);
-                        return;
-                    }
-
+                    var r = await ctx.Channel.Input.ReadAsync(stop.Token).ConfigureAwait(false);
                     foreach (var seg in r.Buffer)
                     {
-                        await stdin.WriteAsync(seg, stopInput.Token).ConfigureAwait(false);
+                        await stdin.WriteAsync(seg, stop.Token).ConfigureAwait(false);
                     }
 
-                    await stdin.FlushAsync(stopInput.Token).ConfigureAwait(false);
+                    await stdin.FlushAsync(stop.Token).ConfigureAwait(false);
                     ctx.Channel.Input.AdvanceTo(r.Buffer.End);
                     if (r.IsCompleted)
                     {
@@ -249,6 +323,34 @@ public static partial class SystemCommands
             }
         });
 
+        // What counts is what the program stores (compression and deltas make the wire say little), so the
+        // home is measured while it runs and the program stopped once it holds more than the quota left.
+        var watcher = measure is null ? Task.CompletedTask : Task.Run(async () =>
+        {
+            try
+            {
+                while (!process.HasExited)
+                {
+                    await Task.Delay(UsagePollInterval, stop.Token).ConfigureAwait(false);
+                    var now = await measure(stop.Token).ConfigureAwait(false);
+                    if ((context.RemainingQuotaBytes is { } bytes && now.Size - baseline.Size > bytes)
+                        || (context.RemainingQuotaFiles is { } files && now.Files - baseline.Files > files))
+                    {
+                        Interlocked.Exchange(ref overQuota, 1);
+
+                        // Said before the program is stopped: the client exits as soon as it sees the program fail.
+                        await ctx.Channel.WriteErrorAsync("wharf: quota exceeded\n"u8.ToArray(), ctx.Aborted).ConfigureAwait(false);
+                        await ProcessTree.TerminateAsync(process, TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The program ended.
+            }
+        });
+
         try
         {
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -256,11 +358,29 @@ public static partial class SystemCommands
         }
         finally
         {
-            await stopInput.CancelAsync().ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
             await input.ConfigureAwait(false);
+            await watcher.ConfigureAwait(false);
         }
 
-        if (overQuota)
+        // A file may have hit RLIMIT_FSIZE (the quota left), or the last poll come too late: measure once more.
+        bool overAtEnd = false;
+        if (measure is not null && Volatile.Read(ref overQuota) == 0)
+        {
+            var end = await measure(CancellationToken.None).ConfigureAwait(false);
+            if ((context.RemainingQuotaBytes is { } b && end.Size - baseline.Size >= b) || (context.RemainingQuotaFiles is { } f && end.Files - baseline.Files > f)
+                || process.ExitCode == 128 + 25 || Volatile.Read(ref tooLarge) == 1)
+            {
+                overAtEnd = true;
+            }
+        }
+
+        if (Volatile.Read(ref overQuota) == 1)
+        {
+            return 1;
+        }
+
+        if (overAtEnd)
         {
             await ctx.Channel.WriteErrorAsync("wharf: quota exceeded\n"u8.ToArray(), ctx.Aborted).ConfigureAwait(false);
             return 1;

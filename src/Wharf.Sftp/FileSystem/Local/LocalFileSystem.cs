@@ -59,6 +59,15 @@ public sealed class LocalFileSystem : IFileSystem, IFileOwnerNames, IDisposable
     /// <inheritdoc/>
     public string? GetGroupName(uint gid) => _groups.Get(gid);
 
+    /// <summary>
+    /// An O_PATH descriptor on the directory <paramref name="path"/> names, resolved like every other
+    /// operation (symlinks followed only inside the root). A descriptor, unlike a path, keeps naming the
+    /// same directory whatever is renamed or swapped afterwards, so a sandbox can be given exactly the
+    /// directory that was checked (through <c>/proc/&lt;pid&gt;/fd/&lt;n&gt;</c>).
+    /// </summary>
+    /// <exception cref="SftpException">The path is missing, not a directory, or leads outside the root.</exception>
+    public SafeFileHandle OpenDirectoryDescriptor(string path) => _resolver.Open(VirtualPath.Normalize(path), OPath | ODirectory, "open");
+
     /// <summary>Closes the root directory descriptor; open files and listings keep working until closed.</summary>
     public void Dispose() => _root.Dispose();
 
