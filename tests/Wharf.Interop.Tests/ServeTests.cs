@@ -414,7 +414,8 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     [Fact]
     public async Task RsyncAndGitThroughServe()
     {
-        var home = await f.AddUserAsync("sync", "--public-key", Pub());
+        // System commands never run as root: the user has a uid of its own.
+        var home = await f.AddUserAsync("sync", "--public-key", Pub(), "--uid", "2101", "--gid", "2101");
         var local = Local("sync");
         var src = Path.Combine(local, "src");
         Directory.CreateDirectory(Path.Combine(src, "d"));
@@ -446,6 +447,7 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
         var git = (string[] a, string? cwd) => ProcessRunner.RunAsync("/bin/sh", ["-c", "cd \"$0\" && exec git \"$@\"", cwd ?? local, .. a],
             env: new Dictionary<string, string> { ["GIT_SSH_COMMAND"] = ssh, ["GIT_AUTHOR_NAME"] = "t", ["GIT_AUTHOR_EMAIL"] = "t@example.com", ["GIT_COMMITTER_NAME"] = "t", ["GIT_COMMITTER_EMAIL"] = "t@example.com" });
         Assert.Equal(0, (await git(["init", "-q", "--bare", Path.Combine(home, "repo.git")], null)).ExitCode);
+        Assert.Equal(0, (await ProcessRunner.RunAsync("chown", ["-R", "2101:2101", Path.Combine(home, "repo.git")])).ExitCode);
         var clone = await git(["clone", "-q", $"ssh://sync@127.0.0.1:{f.Port}/repo.git", "work"], null);
         Assert.True(clone.ExitCode == 0, clone.StdErr);
         var work = Path.Combine(local, "work");
@@ -456,6 +458,55 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
         Assert.True(push.ExitCode == 0, push.StdErr);
         var log = await git(["--git-dir", Path.Combine(home, "repo.git"), "log", "--format=%s", "master"], null);
         Assert.Equal("first", log.StdOut.Trim());
+    }
+
+    [Fact]
+    public async Task SystemCommandAttacksPreparedOverSftpFail()
+    {
+        // Issue 13, items 1-3, as the attacker ran them: files written over SFTP, then rsync and git.
+        var home = await f.AddUserAsync("eve", "--public-key", Pub(), "--uid", "2102", "--gid", "2102");
+        var bobRepo = Path.Combine(f.Dir, "bob", "repo.git");
+        Assert.Equal(0, (await ProcessRunner.RunAsync("git", ["init", "-q", "--bare", bobRepo])).ExitCode);
+        var local = Local("eve");
+        var seed = Path.Combine(local, "seed");
+        var env = new Dictionary<string, string> { ["GIT_AUTHOR_NAME"] = "t", ["GIT_AUTHOR_EMAIL"] = "t@example.com", ["GIT_COMMITTER_NAME"] = "t", ["GIT_COMMITTER_EMAIL"] = "t@example.com" };
+        Assert.Equal(0, (await ProcessRunner.RunAsync("git", ["init", "-q", "-b", "master", seed])).ExitCode);
+        await File.WriteAllTextAsync(Path.Combine(seed, "f"), "x");
+        Assert.Equal(0, (await ProcessRunner.RunAsync("git", ["-C", seed, "add", "f"], env: env)).ExitCode);
+        Assert.Equal(0, (await ProcessRunner.RunAsync("git", ["-C", seed, "commit", "-q", "-m", "m"], env: env)).ExitCode);
+        Assert.Equal(0, (await ProcessRunner.RunAsync("git", ["clone", "-q", "--bare", seed, Path.Combine(local, "x.git")])).ExitCode);
+        var marker = Path.Combine(f.Dir, "rce.txt");
+        await File.AppendAllTextAsync(Path.Combine(local, "x.git", "config"), $"[tar \"tgz\"]\n\tcommand = \"echo pwned-$(id -u) > {marker}; gzip -cn\"\n");
+        Directory.CreateDirectory(Path.Combine(local, "g1"));
+        await File.WriteAllTextAsync(Path.Combine(local, "g1", ".git"), $"gitdir: {bobRepo}\n");
+
+        var r = await OpenSsh.SftpBatchAsync(f.Port, "eve",
+        [
+            "mkdir p1", "mkdir p1/p2", "mkdir p1/p2/p3", "mkdir p1/p2/p3/p4", "mkdir p1/p2/p3/p4/p5", "mkdir p1/p2/p3/p4/p5/p6",
+            "symlink ../../../../../etc p1/p2/p3/p4/p5/p6/etc", "rename p1/p2/p3/p4/p5/p6 p6",
+            "put -r x.git", "mkdir g1", "put g1/.git g1/.git",
+        ], workingDirectory: local);
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal("../../../../../etc", new FileInfo(Path.Combine(home, "p6", "etc")).LinkTarget);
+
+        string ssh = $"ssh -F /dev/null -p {f.Port} -i {TestKeys.Instance.UserKeyPath("ed25519")} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR";
+        var list = Path.Combine(local, "list");
+        await File.WriteAllTextAsync(list, "p6/etc/shadow\np6/etc/passwd\n");
+        var dl = Path.Combine(local, "dl");
+        var rsync = await ProcessRunner.RunAsync("rsync", ["-e", ssh, "--no-implied-dirs", "--files-from=" + list, "eve@127.0.0.1:/", dl + "/"]);
+        Assert.NotEqual(0, rsync.ExitCode);
+        Assert.False(File.Exists(Path.Combine(dl, "p6", "etc", "shadow")));
+        Assert.False(File.Exists(Path.Combine(dl, "p6", "etc", "passwd")));
+
+        var gitEnv = new Dictionary<string, string> { ["GIT_SSH_COMMAND"] = ssh };
+        var archive = await ProcessRunner.RunAsync("git", ["archive", $"--remote=ssh://eve@127.0.0.1:{f.Port}/x.git", "--format=tgz", "-o", Path.Combine(local, "a.tgz"), "master"], env: gitEnv);
+        Assert.NotEqual(0, archive.ExitCode);
+        Assert.Contains("tar.tgz.command", archive.StdErr);
+        Assert.False(File.Exists(marker));
+
+        var clone = await ProcessRunner.RunAsync("git", ["clone", "-q", $"ssh://eve@127.0.0.1:{f.Port}/g1", Path.Combine(local, "stolen")], env: gitEnv);
+        Assert.NotEqual(0, clone.ExitCode);
+        Assert.Contains("gitfile", clone.StdErr);
     }
 
     [Fact]

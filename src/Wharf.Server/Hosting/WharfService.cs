@@ -261,15 +261,7 @@ public sealed partial class WharfService : IAsyncDisposable
         }
 
         bool root = Environment.IsPrivilegedProcess;
-        if (!Directory.Exists(user.HomeDir))
-        {
-            Directory.CreateDirectory(user.HomeDir);
-            if (root && (user.Uid > 0 || user.Gid > 0))
-            {
-                File.SetUnixFileMode(user.HomeDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                Chown(user.HomeDir, user.Uid, user.Gid);
-            }
-        }
+        EnsureHome(user);
 
         IFileSystem fs = new LocalFileSystem(new LocalFileSystemOptions
         {
@@ -297,6 +289,22 @@ public sealed partial class WharfService : IAsyncDisposable
         return new PermissionFileSystem(fs, new PermissionSet(user.Permissions.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value)));
     }
 
+    /// <summary>Creates a missing home, owned by the user's uid/gid when the server runs as root (whichever protocol logs in first).</summary>
+    private static void EnsureHome(User user)
+    {
+        if (Directory.Exists(user.HomeDir))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(user.HomeDir);
+        if (Environment.IsPrivilegedProcess && (user.Uid > 0 || user.Gid > 0))
+        {
+            File.SetUnixFileMode(user.HomeDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Chown(user.HomeDir, user.Uid, user.Gid);
+        }
+    }
+
     /// <summary>What rsync and git need: the physical home, permissions, the quota left, and who to run as.</summary>
     private SystemCommandContext? SystemContext(SshSession session)
     {
@@ -305,7 +313,7 @@ public sealed partial class WharfService : IAsyncDisposable
             return null;
         }
 
-        Directory.CreateDirectory(user.HomeDir);
+        EnsureHome(user);
         bool root = Environment.IsPrivilegedProcess;
         var tracker = user.QuotaSize > 0 || user.QuotaFiles > 0 ? Tracker(user) : null;
         return new SystemCommandContext
