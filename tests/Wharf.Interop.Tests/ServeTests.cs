@@ -498,6 +498,18 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
         Assert.False(File.Exists(Path.Combine(dl, "p6", "etc", "shadow")));
         Assert.False(File.Exists(Path.Combine(dl, "p6", "etc", "passwd")));
 
+        // The same moved link through every other protocol: SFTP, scp -O and the hash commands all refuse it.
+        var sftpGet = await OpenSsh.SftpBatchAsync(f.Port, "eve", ["get p6/etc/passwd sftp-passwd"], workingDirectory: local);
+        Assert.False(File.Exists(Path.Combine(local, "sftp-passwd")), sftpGet.StdOut);
+        var scp = await ProcessRunner.RunAsync("scp", ["-O", "-P", f.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", TestKeys.Instance.UserKeyPath("ed25519"),
+            "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "eve@127.0.0.1:p6/etc/passwd", Path.Combine(local, "scp-passwd")]);
+        Assert.NotEqual(0, scp.ExitCode);
+        Assert.False(File.Exists(Path.Combine(local, "scp-passwd")));
+        var hash = await OpenSsh.RunAsync(f.Port, "eve", "sha256sum p6/etc/passwd");
+        Assert.NotEqual(0, hash.ExitCode);
+        Assert.DoesNotContain("p6/etc/passwd", hash.StdOut);
+
         var gitEnv = new Dictionary<string, string> { ["GIT_SSH_COMMAND"] = ssh };
         var archive = await ProcessRunner.RunAsync("git", ["archive", $"--remote=ssh://eve@127.0.0.1:{f.Port}/x.git", "--format=tgz", "-o", Path.Combine(local, "a.tgz"), "master"], env: gitEnv);
         Assert.NotEqual(0, archive.ExitCode);
