@@ -219,7 +219,8 @@ public sealed class DataDump
         int added = 0, updated = 0, skipped = 0;
         foreach (var admin in admins)
         {
-            if (await provider.GetAdminAsync(admin.Username, cancellationToken).ConfigureAwait(false) is null)
+            var existing = await provider.GetAdminAsync(admin.Username, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
             {
                 try
                 {
@@ -239,6 +240,9 @@ public sealed class DataDump
                 continue;
             }
 
+            // Restoring an admin unchanged keeps its sessions; a restored password or status ends them.
+            existing ??= await provider.GetAdminAsync(admin.Username, cancellationToken).ConfigureAwait(false);
+            admin.SessionStamp = existing is null ? "" : AdminService.StampAfterUpdate(existing, admin);
             await provider.UpdateAdminAsync(admin, cancellationToken).ConfigureAwait(false);
             updated++;
         }

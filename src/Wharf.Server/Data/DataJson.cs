@@ -36,6 +36,10 @@ internal static class DataJson
         JsonSerializer.Deserialize<User>(JsonSerializer.SerializeToUtf8Bytes(user, Compact), Compact)!;
 
     /// <summary>A deep copy of an admin.</summary>
-    public static Admin Clone(Admin admin) =>
-        JsonSerializer.Deserialize<Admin>(JsonSerializer.SerializeToUtf8Bytes(admin, Compact), Compact)!;
+    public static Admin Clone(Admin admin)
+    {
+        var copy = JsonSerializer.Deserialize<Admin>(JsonSerializer.SerializeToUtf8Bytes(admin, Compact), Compact)!;
+        copy.SessionStamp = admin.SessionStamp; // not in JSON (never dumped), but part of the stored admin
+        return copy;
+    }
 }
