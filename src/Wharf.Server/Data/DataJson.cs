@@ -11,6 +11,12 @@ internal static class DataJson
 
     public static JsonSerializerOptions Indented { get; } = new() { WriteIndented = true };
 
+    /// <summary>
+    /// For reading dumps (loaddata, restore, import): other SFTPGo sections are ignored, but a member
+    /// given twice is refused, so no part of a dump can silently replace another.
+    /// </summary>
+    public static JsonSerializerOptions DumpInput { get; } = new() { AllowDuplicateProperties = false };
+
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Compact);
 
     public static T DeserializeColumn<T>(string? text, string column)

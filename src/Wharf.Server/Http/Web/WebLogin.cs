@@ -24,6 +24,12 @@ public static class WebLogin
         }
 
         var form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        if (form["username"].Count > 1 || form["password"].Count > 1)
+        {
+            // Repeated fields would be joined with commas into a name or password nobody typed.
+            return pages.Login($"the {(form["username"].Count > 1 ? "username" : "password")} field appears more than once", "", StatusCodes.Status400BadRequest);
+        }
+
         string username = form["username"].ToString().Trim();
         string password = form["password"].ToString();
         if (username.Length == 0 || password.Length == 0)
