@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 
 namespace Wharf.Server.Accounts;
@@ -22,6 +23,18 @@ public sealed class Admin
 
     /// <summary>Unix time in milliseconds of the last successful token request; 0 never.</summary>
     [JsonPropertyName("last_login")] public long LastLogin { get; set; }
+
+    /// <summary>
+    /// A random value every token and session cookie of this admin carries. The providers give a new
+    /// one to every added admin (so an admin deleted and created again never inherits the old
+    /// tokens) and <see cref="Data.AdminService"/> replaces it when the password or status
+    /// changes, which ends every token and cookie issued before. Kept out of JSON: it is neither
+    /// shown by the API nor dumped, and a restored admin gets a new one.
+    /// </summary>
+    [JsonIgnore] public string SessionStamp { get; set; } = "";
+
+    /// <summary>A fresh <see cref="SessionStamp"/> (128 random bits, hex).</summary>
+    public static string NewSessionStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }
 
 /// <summary>
@@ -38,4 +51,10 @@ public interface IAdminDirectory
 
     /// <summary>The admin when it exists and is active; null otherwise.</summary>
     Task<Admin?> GetActiveAdminAsync(string username, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The admin when it exists, is active and its <see cref="Admin.SessionStamp"/> is still
+    /// <paramref name="sessionStamp"/> (the one a token was issued with); null otherwise.
+    /// </summary>
+    Task<Admin?> GetSessionAdminAsync(string username, string sessionStamp, CancellationToken cancellationToken = default);
 }

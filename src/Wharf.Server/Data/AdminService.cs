@@ -68,6 +68,8 @@ public sealed class AdminService : IAdminDirectory
     /// <summary>
     /// Validates and replaces an admin's password, status, email and description. An empty
     /// password keeps the stored one. Disabling the last active admin is refused (field status).
+    /// A new password or status gives the admin a new <see cref="Admin.SessionStamp"/>, which ends
+    /// all its tokens and web sessions.
     /// </summary>
     /// <exception cref="DataProviderException">Validation naming the field, or NotFound.</exception>
     public async Task UpdateAsync(Admin admin, CancellationToken cancellationToken = default)
@@ -84,6 +86,8 @@ public sealed class AdminService : IAdminDirectory
                 admin.Password = existing.Password;
             }
 
+            admin.SessionStamp = StampAfterUpdate(existing, admin);
+
             if (existing.Status == 1 && admin.Status != 1 && !await OtherActiveAdminExistsAsync(admin.Username, cancellationToken).ConfigureAwait(false))
             {
                 throw new DataProviderException(DataProviderError.Validation,
@@ -97,6 +101,17 @@ public sealed class AdminService : IAdminDirectory
             WriteLock.Release();
         }
     }
+
+    /// <summary>
+    /// The <see cref="Admin.SessionStamp"/> <paramref name="existing"/> gets when replaced by
+    /// <paramref name="updated"/>: a new one when the password hash or the status changes, which
+    /// ends every token and cookie issued before (a new password is hashed with a new salt, so
+    /// even the same password set again counts); the old one when only email or description change.
+    /// </summary>
+    internal static string StampAfterUpdate(Admin existing, Admin updated) =>
+        !string.Equals(updated.Password, existing.Password, StringComparison.Ordinal) || updated.Status != existing.Status || existing.SessionStamp.Length == 0
+            ? Admin.NewSessionStamp()
+            : existing.SessionStamp;
 
     /// <summary>Sets a new password (validated and hashed).</summary>
     /// <exception cref="DataProviderException">Validation (field password) or NotFound.</exception>
@@ -186,6 +201,21 @@ public sealed class AdminService : IAdminDirectory
 
         var admin = await _provider.GetAdminAsync(username, cancellationToken).ConfigureAwait(false);
         return admin is { Status: 1 } ? admin : null;
+    }
+
+    /// <inheritdoc/>
+    public async Task<Admin?> GetSessionAdminAsync(string username, string sessionStamp, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(sessionStamp) || await GetActiveAdminAsync(username, cancellationToken).ConfigureAwait(false) is not { } admin)
+        {
+            return null;
+        }
+
+        return admin.SessionStamp.Length > 0
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(admin.SessionStamp), System.Text.Encoding.UTF8.GetBytes(sessionStamp))
+            ? admin
+            : null;
     }
 
     /// <summary>

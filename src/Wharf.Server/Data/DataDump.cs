@@ -24,15 +24,35 @@ public sealed class DataDump
     {
         try
         {
-            var dump = JsonSerializer.Deserialize<DataDump>(json, DataJson.Compact) ?? new DataDump();
+            var dump = JsonSerializer.Deserialize<DataDump>(json, DataJson.DumpInput) ?? new DataDump();
             dump.Users ??= [];
             dump.Admins ??= [];
             return dump;
+        }
+        catch (JsonException ex) when (ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            string field = LastMember(ex.Path);
+            throw new DataProviderException(DataProviderError.Validation, $"invalid dump: duplicate field '{field}' at {ex.Path ?? "$"} (each member may appear once)", field, ex);
         }
         catch (JsonException ex)
         {
             throw new DataProviderException(DataProviderError.Validation, $"invalid dump: {ex.Message}", "users", ex);
         }
+    }
+
+    /// <summary>The last member name of a JSON path: <c>$.users[0].home_dir</c> → home_dir.</summary>
+    private static string LastMember(string? path)
+    {
+        string p = path ?? "$";
+        int bracket = p.Length;
+        while (bracket > 0 && p[bracket - 1] == ']')
+        {
+            bracket = p.LastIndexOf('[', bracket - 1);
+        }
+
+        p = p[..Math.Max(0, bracket)];
+        int dot = p.LastIndexOf('.');
+        return dot >= 0 ? p[(dot + 1)..] : "users";
     }
 
     /// <summary>Reads a dump file.</summary>
@@ -219,7 +239,8 @@ public sealed class DataDump
         int added = 0, updated = 0, skipped = 0;
         foreach (var admin in admins)
         {
-            if (await provider.GetAdminAsync(admin.Username, cancellationToken).ConfigureAwait(false) is null)
+            var existing = await provider.GetAdminAsync(admin.Username, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
             {
                 try
                 {
@@ -239,6 +260,9 @@ public sealed class DataDump
                 continue;
             }
 
+            // Restoring an admin unchanged keeps its sessions; a restored password or status ends them.
+            existing ??= await provider.GetAdminAsync(admin.Username, cancellationToken).ConfigureAwait(false);
+            admin.SessionStamp = existing is null ? "" : AdminService.StampAfterUpdate(existing, admin);
             await provider.UpdateAdminAsync(admin, cancellationToken).ConfigureAwait(false);
             updated++;
         }

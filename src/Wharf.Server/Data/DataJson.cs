@@ -11,6 +11,12 @@ internal static class DataJson
 
     public static JsonSerializerOptions Indented { get; } = new() { WriteIndented = true };
 
+    /// <summary>
+    /// For reading dumps (loaddata, restore, import): other SFTPGo sections are ignored, but a member
+    /// given twice is refused, so no part of a dump can silently replace another.
+    /// </summary>
+    public static JsonSerializerOptions DumpInput { get; } = new() { AllowDuplicateProperties = false };
+
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Compact);
 
     public static T DeserializeColumn<T>(string? text, string column)
@@ -36,6 +42,10 @@ internal static class DataJson
         JsonSerializer.Deserialize<User>(JsonSerializer.SerializeToUtf8Bytes(user, Compact), Compact)!;
 
     /// <summary>A deep copy of an admin.</summary>
-    public static Admin Clone(Admin admin) =>
-        JsonSerializer.Deserialize<Admin>(JsonSerializer.SerializeToUtf8Bytes(admin, Compact), Compact)!;
+    public static Admin Clone(Admin admin)
+    {
+        var copy = JsonSerializer.Deserialize<Admin>(JsonSerializer.SerializeToUtf8Bytes(admin, Compact), Compact)!;
+        copy.SessionStamp = admin.SessionStamp; // not in JSON (never dumped), but part of the stored admin
+        return copy;
+    }
 }

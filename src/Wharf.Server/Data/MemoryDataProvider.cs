@@ -217,6 +217,7 @@ public sealed class MemoryDataProvider : IDataProvider
 
             var stored = DataJson.Clone(admin);
             stored.Id = _nextAdminId++;
+            stored.SessionStamp = Admin.NewSessionStamp();
             _admins[stored.Username] = stored;
             return Task.FromResult(DataJson.Clone(stored));
         }
@@ -236,6 +237,11 @@ public sealed class MemoryDataProvider : IDataProvider
             var stored = DataJson.Clone(admin);
             stored.Id = old.Id;
             stored.LastLogin = old.LastLogin;
+            if (stored.SessionStamp.Length == 0)
+            {
+                stored.SessionStamp = Admin.NewSessionStamp();
+            }
+
             _admins[stored.Username] = stored;
             return Task.CompletedTask;
         }

@@ -54,6 +54,12 @@ public sealed class PostgresDataProvider : SqlDataProvider
                 last_login BIGINT NOT NULL DEFAULT 0
             );
             """),
+        new(4, "admins.session_stamp",
+            // md5 of random(): the stamp only has to differ from every earlier one, it is no secret (tokens are signed).
+            """
+            ALTER TABLE admins ADD COLUMN session_stamp TEXT NOT NULL DEFAULT '';
+            UPDATE admins SET session_stamp = md5(random()::text || clock_timestamp()::text || id::text);
+            """),
     ];
 
     private readonly NpgsqlDataSource _dataSource;

@@ -11,13 +11,13 @@ namespace Wharf.Server.Data;
 public abstract class SqlDataProvider : IDataProvider
 {
     /// <summary>The schema version the latest migration produces.</summary>
-    public const int LatestSchemaVersion = 3;
+    public const int LatestSchemaVersion = 4;
 
     private const string SelectColumns =
         "id, username, password, public_keys, status, expiration_date, home_dir, uid, gid, max_sessions, quota_size, quota_files, " +
         "permissions, used_quota_size, used_quota_files, last_quota_update, upload_bandwidth, download_bandwidth, last_login, allowed_ip, denied_ip";
 
-    private const string AdminColumns = "id, username, password, status, email, description, last_login";
+    private const string AdminColumns = "id, username, password, status, email, description, last_login, session_stamp";
 
     private protected SqlDataProvider()
     {
@@ -244,17 +244,21 @@ public abstract class SqlDataProvider : IDataProvider
     public Task<Admin> AddAdminAsync(Admin admin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(admin);
+        // Always a new stamp, whatever the caller holds: an admin created again under a deleted
+        // one's name must not accept that one's tokens.
+        string stamp = Admin.NewSessionStamp();
         return ExecuteAsync(async connection =>
         {
             await using var cmd = Command(connection, null,
-                "INSERT INTO admins (username, password, status, email, description, last_login) " +
-                "VALUES (@username, @password, @status, @email, @description, @last_login) RETURNING id",
-                [.. AdminParameters(admin), ("@last_login", admin.LastLogin)]);
+                "INSERT INTO admins (username, password, status, email, description, last_login, session_stamp) " +
+                "VALUES (@username, @password, @status, @email, @description, @last_login, @session_stamp) RETURNING id",
+                [.. AdminParameters(admin), ("@last_login", admin.LastLogin), ("@session_stamp", stamp)]);
             try
             {
                 var id = await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
                 var added = DataJson.Clone(admin);
                 added.Id = Convert.ToInt64(id, System.Globalization.CultureInfo.InvariantCulture);
+                added.SessionStamp = stamp;
                 return added;
             }
             catch (DbException ex) when (IsUniqueViolation(ex))
@@ -271,8 +275,9 @@ public abstract class SqlDataProvider : IDataProvider
         int rows = await ExecuteAsync(async connection =>
         {
             await using var cmd = Command(connection, null,
-                "UPDATE admins SET password = @password, status = @status, email = @email, description = @description WHERE username = @username",
-                AdminParameters(admin));
+                "UPDATE admins SET password = @password, status = @status, email = @email, description = @description, session_stamp = @session_stamp WHERE username = @username",
+                // A caller that does not know the stamp (a restore) ends the admin's sessions rather than keeping them by accident.
+                [.. AdminParameters(admin), ("@session_stamp", string.IsNullOrEmpty(admin.SessionStamp) ? Admin.NewSessionStamp() : admin.SessionStamp)]);
             return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         if (rows == 0)
@@ -408,6 +413,7 @@ public abstract class SqlDataProvider : IDataProvider
             Email = r.GetString(4),
             Description = r.GetString(5),
             LastLogin = Convert.ToInt64(r.GetValue(6), c),
+            SessionStamp = r.GetString(7),
         };
     }
 

@@ -51,6 +51,12 @@ public sealed class SqliteDataProvider : SqlDataProvider
                 last_login INTEGER NOT NULL DEFAULT 0
             );
             """),
+        new(4, "admins.session_stamp",
+            // Backfilled with random values: any token issued before the upgrade belonged to an older process and its key anyway.
+            """
+            ALTER TABLE admins ADD COLUMN session_stamp TEXT NOT NULL DEFAULT '';
+            UPDATE admins SET session_stamp = lower(hex(randomblob(16)));
+            """),
     ];
 
     private readonly string _connectionString;

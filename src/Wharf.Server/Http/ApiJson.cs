@@ -6,7 +6,9 @@ namespace Wharf.Server.Http;
 
 /// <summary>
 /// Strict JSON for request bodies: unknown members are refused (a typo must not be silently
-/// ignored) and any error becomes a 400 naming the JSON path at fault.
+/// ignored), so are members given twice at any depth, dictionary keys included (with "last one
+/// wins" a body could mean one thing to a proxy or validator in front and another to the server),
+/// and any error becomes a 400 naming the JSON path at fault.
 /// </summary>
 public static class ApiJson
 {
@@ -14,6 +16,7 @@ public static class ApiJson
     public static JsonSerializerOptions Strict { get; } = new()
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
         AllowTrailingCommas = false,
         ReadCommentHandling = JsonCommentHandling.Disallow,
         MaxDepth = 32,
@@ -66,7 +69,7 @@ public static class ApiJson
         ArgumentNullException.ThrowIfNull(request);
         if (!request.HasJsonContentType())
         {
-            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "the body must be JSON (Content-Type: application/json)");
+            return UnsupportedMediaType(request);
         }
 
         if (request.ContentLength > maxBytes)
@@ -81,6 +84,18 @@ public static class ApiJson
 
         return null;
     }
+
+    /// <summary>415 naming the media type sent and the one expected.</summary>
+    public static IResult UnsupportedMediaType(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string sent = string.IsNullOrEmpty(request.ContentType) ? "no Content-Type" : $"Content-Type '{request.ContentType}'";
+        return Problems.Create(StatusCodes.Status415UnsupportedMediaType, $"unsupported media type: the body must be JSON (Content-Type: application/json), not {sent}");
+    }
+
+    /// <summary>True when <paramref name="ex"/> is about a member (or dictionary key) given twice.</summary>
+    public static bool IsDuplicate(JsonException ex) =>
+        ex?.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>The member name a JSON error is about, from its path (<c>$.permissions./</c> → permissions).</summary>
     public static string FieldOf(JsonException ex)
@@ -107,5 +122,6 @@ public static class ApiJson
     private static string Reason(JsonException ex) =>
         ex.Message.Contains("could not be mapped", StringComparison.Ordinal) && UnknownMember(ex.Message) is { } unknown
             ? $"unknown field '{unknown}'"
+            : IsDuplicate(ex) ? $"duplicate field '{FieldOf(ex)}' (each member may appear once)"
             : ex.Message.Split(" Path:", 2)[0];
 }

@@ -24,22 +24,21 @@ public sealed class HttpDependencies
 
     /// <summary>
     /// Checks admin credentials for a request, through <see cref="Throttle"/>: the admin, or null
-    /// with the time to wait when the address has failed too often (nothing is verified then).
+    /// with the time to wait when the address has no attempt left (nothing is verified then). The
+    /// attempt's slot is taken before the password is verified, so parallel requests cannot
+    /// verify more passwords than the limit allows.
     /// </summary>
     public async Task<(Admin? Admin, TimeSpan? RetryAfter)> AuthenticateAdminAsync(Microsoft.AspNetCore.Http.HttpContext context, string username, string password)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var address = context.Connection.RemoteIpAddress;
-        if (Throttle.RetryAfter(address) is { } wait)
+        if (!Throttle.TryAcquire(address, out var wait))
         {
             return (null, wait);
         }
 
         var admin = await Admins.AuthenticateAsync(username, password, context.RequestAborted).ConfigureAwait(false);
-        if (admin is null)
-        {
-            Throttle.Failed(address);
-        }
-        else
+        if (admin is not null)
         {
             Throttle.Succeeded(address);
         }

@@ -49,11 +49,21 @@ public sealed class HttpService : IAsyncDisposable
         _app.UseMiddleware<HttpAccessLog>(deps);
         _app.UseStatusCodePages(async status =>
         {
-            // Unmatched routes and methods get a problem document too, not an empty body.
+            // Requests routing refused get a problem document too, not an empty body, and one that
+            // says why: routing also answers 405 (a known path, another method) and 415 (a route
+            // whose body must be JSON), and those must not read as "no such route".
             var context = status.HttpContext;
             if (context.Response.ContentLength is null && string.IsNullOrEmpty(context.Response.ContentType))
             {
-                await Problems.Create(context.Response.StatusCode, $"{context.Request.Method} {context.Request.Path} is not a route of this server").ExecuteAsync(context).ConfigureAwait(false);
+                var request = context.Request;
+                var problem = context.Response.StatusCode switch
+                {
+                    StatusCodes.Status415UnsupportedMediaType => ApiJson.UnsupportedMediaType(request),
+                    StatusCodes.Status405MethodNotAllowed => Problems.Create(StatusCodes.Status405MethodNotAllowed,
+                        $"{request.Method} is not allowed on {request.Path}" + (context.Response.Headers.Allow.Count > 0 ? $"; use {context.Response.Headers.Allow}" : "")),
+                    _ => Problems.Create(context.Response.StatusCode, $"{request.Method} {request.Path} is not a route of this server"),
+                };
+                await problem.ExecuteAsync(context).ConfigureAwait(false);
             }
         });
         _app.UseMiddleware<AdminAuthentication>(deps);

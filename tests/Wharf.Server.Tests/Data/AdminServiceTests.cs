@@ -118,6 +118,42 @@ public sealed class AdminServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Password_and_status_changes_end_sessions_but_email_and_description_changes_do_not()
+    {
+        await _service.AddAsync(New("keep"), Ct);
+        await _service.AddAsync(New("ann"), Ct);
+        string Stamp() => _provider.GetAdminAsync("ann", Ct).GetAwaiter().GetResult()!.SessionStamp;
+        string stamp = Stamp();
+        Assert.NotNull(await _service.GetSessionAdminAsync("ann", stamp, Ct));
+        Assert.Null(await _service.GetSessionAdminAsync("ann", "", Ct));
+        Assert.Null(await _service.GetSessionAdminAsync("ann", "0" + stamp[1..], Ct));
+
+        await _service.UpdateAsync(new Admin { Username = "ann", Status = 1, Email = "ann@example.org", Description = "d" }, Ct);
+        Assert.Equal(stamp, Stamp());
+
+        // The same password set again still gets a new hash (new salt), so it still ends sessions.
+        await _service.SetPasswordAsync("ann", "correct horse", Ct);
+        Assert.NotEqual(stamp, Stamp());
+        Assert.Null(await _service.GetSessionAdminAsync("ann", stamp, Ct));
+
+        stamp = Stamp();
+        await _service.SetStatusAsync("ann", 0, Ct);
+        string disabled = Stamp();
+        Assert.NotEqual(stamp, disabled);
+        Assert.Null(await _service.GetSessionAdminAsync("ann", disabled, Ct)); // disabled: no session at all
+        await _service.SetStatusAsync("ann", 1, Ct);
+        Assert.NotEqual(disabled, Stamp());
+        Assert.Null(await _service.GetSessionAdminAsync("ann", stamp, Ct));
+
+        stamp = Stamp();
+        Assert.True(await _service.DeleteAsync("ann", Ct));
+        Assert.Null(await _service.GetSessionAdminAsync("ann", stamp, Ct));
+        await _service.AddAsync(New("ann"), Ct);
+        Assert.NotEqual(stamp, Stamp());
+        Assert.Null(await _service.GetSessionAdminAsync("ann", stamp, Ct));
+    }
+
+    [Fact]
     public async Task The_last_active_admin_cannot_be_deleted_or_disabled()
     {
         await _service.AddAsync(New("root"), Ct);

@@ -315,6 +315,33 @@ public abstract class DataProviderContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Admin_session_stamp_is_new_for_every_added_admin_and_stored_by_update()
+    {
+        // A caller's stamp is never taken on add: a re-created admin must not match old tokens.
+        var first = await Provider.AddAdminAsync(new Admin { Username = "st", Password = TestAdmins.Hash, SessionStamp = "chosen-by-caller" }, Ct);
+        Assert.NotEqual("chosen-by-caller", first.SessionStamp);
+        Assert.Equal(first.SessionStamp, (await Provider.GetAdminAsync("st", Ct))!.SessionStamp);
+        Assert.NotEqual(first.SessionStamp, (await Provider.AddAdminAsync(TestAdmins.Make("other"), Ct)).SessionStamp);
+
+        Assert.True(await Provider.DeleteAdminAsync("st", Ct));
+        var again = await Provider.AddAdminAsync(new Admin { Username = "st", Password = TestAdmins.Hash, SessionStamp = first.SessionStamp }, Ct);
+        Assert.False(string.IsNullOrEmpty(again.SessionStamp));
+        Assert.NotEqual(first.SessionStamp, again.SessionStamp);
+
+        // Update stores the given stamp; without one (a restore) the provider picks a new one.
+        var kept = (await Provider.GetAdminAsync("st", Ct))!;
+        kept.Description = "changed";
+        await Provider.UpdateAdminAsync(kept, Ct);
+        Assert.Equal(again.SessionStamp, (await Provider.GetAdminAsync("st", Ct))!.SessionStamp);
+        kept.SessionStamp = "";
+        await Provider.UpdateAdminAsync(kept, Ct);
+        string rotated = (await Provider.GetAdminAsync("st", Ct))!.SessionStamp;
+        Assert.False(string.IsNullOrEmpty(rotated));
+        Assert.NotEqual(again.SessionStamp, rotated);
+        Assert.Equal(rotated, (await Provider.ListAdminsAsync(Ct)).Single(a => a.Username == "st").SessionStamp);
+    }
+
+    [Fact]
     public async Task Admin_delete_and_last_login()
     {
         await Provider.AddAdminAsync(TestAdmins.Make("gone"), Ct);

@@ -64,7 +64,7 @@ public sealed class MemoryDataProviderTests : DataProviderContractTests
         await File.WriteAllTextAsync(Path.Combine(_dir, "v2.json"), json, TestContext.Current.CancellationToken);
         await using var provider = DataProviderFactory.Create(new DataProviderConfig { Driver = "memory", Name = "v2.json" }, _dir, TestUsers.Hasher);
         await provider.InitializeAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(3, await provider.GetSchemaVersionAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(SqlDataProvider.LatestSchemaVersion, await provider.GetSchemaVersionAsync(TestContext.Current.CancellationToken));
         Assert.NotNull(await provider.GetUserAsync("old", TestContext.Current.CancellationToken));
         Assert.Empty(await provider.ListAdminsAsync(TestContext.Current.CancellationToken));
         Assert.Empty(DataDump.Parse(json).Admins);

@@ -28,7 +28,19 @@ public sealed class PostgresDataProviderTests(PostgresFixture postgres) : DataPr
         }
 
         await using var cmd = dataSource.CreateCommand("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version");
-        Assert.Equal("1,2,3", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("1,2,3,4", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Version_3_admins_get_session_stamps()
+    {
+        var config = new DataProviderConfig { Driver = "postgresql", ConnectionString = await postgres.NewSchemaAsync() };
+        await using var dataSource = NpgsqlDataSource.Create(config.ConnectionString);
+        await SchemaUpgrade.Version3AdminsGetSessionStampsAsync(() => DataProviderFactory.Create(config, "."), async sql =>
+        {
+            await using var cmd = dataSource.CreateCommand(sql);
+            await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }, TestContext.Current.CancellationToken);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ internal static class SchemaUpgrade
 
         await using var upgraded = open();
         await upgraded.InitializeAsync(ct);
-        Assert.Equal(3, await upgraded.GetSchemaVersionAsync(ct));
+        Assert.Equal(SqlDataProvider.LatestSchemaVersion, await upgraded.GetSchemaVersionAsync(ct));
         var user = (await upgraded.GetUserAsync("before", ct))!;
         Assert.Equal(5, user.UsedQuotaSize);
         user.UsedQuotaSize = 0;
@@ -33,7 +33,43 @@ internal static class SchemaUpgrade
         Assert.True(admin.Id > 0);
 
         await upgraded.InitializeAsync(ct);
-        Assert.Equal(3, await upgraded.GetSchemaVersionAsync(ct));
+        Assert.Equal(SqlDataProvider.LatestSchemaVersion, await upgraded.GetSchemaVersionAsync(ct));
         Assert.Single(await upgraded.ListAdminsAsync(ct));
+    }
+
+    /// <summary>
+    /// A version 3 database (admins without session stamps) with two admins: after the upgrade each
+    /// has its own stamp, nothing else changed, and a password change still rotates it.
+    /// </summary>
+    /// <param name="open">Opens a provider on the database.</param>
+    /// <param name="executeSql">Runs SQL on the database directly (this release's provider cannot write a version 3 admins table).</param>
+    /// <param name="ct">Cancellation.</param>
+    public static async Task Version3AdminsGetSessionStampsAsync(Func<IDataProvider> open, Func<string, Task> executeSql, CancellationToken ct)
+    {
+        await using (var old = (SqlDataProvider)open())
+        {
+            await old.MigrateToAsync(3, ct);
+        }
+
+        foreach (var name in new[] { "one", "two" })
+        {
+            var a = TestAdmins.Make(name);
+            await executeSql($"INSERT INTO admins (username, password, status, email, description, last_login) VALUES ('{a.Username}', '{a.Password}', 1, '{a.Email}', '{a.Description}', 0)");
+        }
+
+        await using var upgraded = open();
+        await upgraded.InitializeAsync(ct);
+        Assert.Equal(SqlDataProvider.LatestSchemaVersion, await upgraded.GetSchemaVersionAsync(ct));
+        var one = (await upgraded.GetAdminAsync("one", ct))!;
+        var two = (await upgraded.GetAdminAsync("two", ct))!;
+        Assert.Equal(TestAdmins.Json(TestAdmins.Make("one")), TestAdmins.Json(one));
+        Assert.Equal(32, one.SessionStamp.Length);
+        Assert.Equal(32, two.SessionStamp.Length);
+        Assert.NotEqual(one.SessionStamp, two.SessionStamp);
+
+        var service = new AdminService(upgraded);
+        Assert.NotNull(await service.GetSessionAdminAsync("one", one.SessionStamp, ct));
+        await service.SetPasswordAsync("one", "a-new-password-1", ct);
+        Assert.Null(await service.GetSessionAdminAsync("one", one.SessionStamp, ct));
     }
 }

@@ -36,9 +36,23 @@ public sealed class SqliteDataProviderTests : DataProviderContractTests
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
         cmd.CommandText = "SELECT group_concat(version, ',') FROM (SELECT version FROM schema_version ORDER BY version)";
-        Assert.Equal("1,2,3", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("1,2,3,4", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
         Assert.True(File.Exists(path + "-wal"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path + "-wal"));
+    }
+
+    [Fact]
+    public async Task Version_3_admins_get_session_stamps()
+    {
+        var config = new DataProviderConfig { Driver = "sqlite", Name = "v3.db" };
+        await SchemaUpgrade.Version3AdminsGetSessionStampsAsync(() => DataProviderFactory.Create(config, _dir), async sql =>
+        {
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir, "v3.db")};Pooling=False");
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }, TestContext.Current.CancellationToken);
     }
 
     [Fact]

@@ -39,10 +39,10 @@ public sealed class UserCommandsTests : IDisposable
     {
         var (code, output, _) = await RunAsync("initprovider", "--config-dir", _dir);
         Assert.Equal(0, code);
-        Assert.Contains("driver sqlite, schema version 3", output, StringComparison.Ordinal);
+        Assert.Contains($"driver sqlite, schema version {SqlDataProvider.LatestSchemaVersion}", output, StringComparison.Ordinal);
         (code, output, _) = await RunAsync("initprovider");
         Assert.Equal(0, code);
-        Assert.Contains("schema version 3", output, StringComparison.Ordinal);
+        Assert.Contains($"schema version {SqlDataProvider.LatestSchemaVersion}", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_dir, "cli.db")));
     }
 

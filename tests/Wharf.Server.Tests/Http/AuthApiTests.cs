@@ -59,8 +59,8 @@ public sealed class AuthApiTests
 
         // Basic is accepted only to get a token.
         await AssertUnauthorizedAsync(h.Anonymous, "/api/v1/users", Basic(AdminName, AdminPassword).ToString(), ct);
-        // A token signed by another server's key is refused.
-        var (foreign, _) = new AdminTokens().Issue(AdminName);
+        // A token signed by another server's key is refused, even with the admin's real stamp.
+        var (foreign, _) = new AdminTokens().Issue(AdminName, (await h.Admins.GetAsync(AdminName, ct))!.SessionStamp);
         await AssertUnauthorizedAsync(h.Anonymous, "/api/v1/users", "Bearer " + foreign, ct);
         // Wrong password and unknown admin: 401 on /token too.
         await AssertUnauthorizedAsync(h.Anonymous, "/api/v1/token", Basic(AdminName, "wrong").ToString(), ct);

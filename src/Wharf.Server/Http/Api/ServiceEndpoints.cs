@@ -78,7 +78,7 @@ public static class ServiceEndpoints
 
             if (admin is not null)
             {
-                var (token, expires) = deps.Tokens.Issue(admin.Username);
+                var (token, expires) = deps.Tokens.Issue(admin.Username, admin.SessionStamp);
                 return TypedResults.Json(new TokenResponse(token, expires), ApiJson.Output);
             }
         }

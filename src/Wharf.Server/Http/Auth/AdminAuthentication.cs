@@ -14,7 +14,8 @@ namespace Wharf.Server.Http.Auth;
 /// <item>/metrics: Bearer, or Basic for scrapers that cannot fetch tokens;</item>
 /// <item>/web/*: the session cookie; without it pages redirect to the login page.</item>
 /// </list>
-/// The admin is looked up on every request, so deleting or disabling one takes effect at once.
+/// The admin is looked up on every request and must still have the session stamp its token was issued
+/// with, so deleting, disabling or changing the password of one ends its tokens and cookies at once.
 /// </summary>
 public sealed class AdminAuthentication(RequestDelegate next, HttpDependencies deps)
 {
@@ -27,8 +28,14 @@ public sealed class AdminAuthentication(RequestDelegate next, HttpDependencies d
     /// <summary>Where the authenticated <see cref="Admin"/> is kept in HttpContext.Items.</summary>
     public const string AdminItem = "wharf.admin";
 
+    /// <summary>Where the request's <see cref="AdminSession"/> is kept when it came with a token or cookie.</summary>
+    public const string SessionItem = "wharf.admin_session";
+
     /// <summary>The request's admin (set by this middleware on protected routes).</summary>
     public static Admin? GetAdmin(HttpContext context) => context.Items.TryGetValue(AdminItem, out var a) ? a as Admin : null;
+
+    /// <summary>The session of the request's token or cookie; null for Basic credentials and open routes.</summary>
+    public static AdminSession? GetSession(HttpContext context) => context.Items.TryGetValue(SessionItem, out var s) ? s as AdminSession : null;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -55,7 +62,7 @@ public sealed class AdminAuthentication(RequestDelegate next, HttpDependencies d
         {
             if (string.Equals(auth.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase))
             {
-                admin = await FromTokenAsync(credentials, context.RequestAborted).ConfigureAwait(false);
+                admin = await FromTokenAsync(context, credentials).ConfigureAwait(false);
             }
             else if (metrics && string.Equals(auth.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) && TryBasic(credentials, out var name, out var password))
             {
@@ -69,7 +76,7 @@ public sealed class AdminAuthentication(RequestDelegate next, HttpDependencies d
         }
         else if (context.Request.Cookies.TryGetValue(CookieName, out var cookie) && (web || context.Request.Headers.ContainsKey(WebHeader)))
         {
-            admin = await FromTokenAsync(cookie, context.RequestAborted).ConfigureAwait(false);
+            admin = await FromTokenAsync(context, cookie).ConfigureAwait(false);
         }
 
         if (admin is null)
@@ -90,8 +97,22 @@ public sealed class AdminAuthentication(RequestDelegate next, HttpDependencies d
         await next(context).ConfigureAwait(false);
     }
 
-    private async Task<Admin?> FromTokenAsync(string token, CancellationToken ct) =>
-        deps.Tokens.Validate(token) is { } valid ? await deps.Admins.GetActiveAdminAsync(valid.Username, ct).ConfigureAwait(false) : null;
+    /// <summary>
+    /// The token's admin when the token is valid and the admin, as stored now, is active and still has
+    /// the stamp the token was issued with (so a changed password, a disable or a re-created admin
+    /// of the same name refuses it).
+    /// </summary>
+    private async Task<Admin?> FromTokenAsync(HttpContext context, string token)
+    {
+        if (deps.Tokens.Validate(token) is not { } session
+            || await deps.Admins.GetSessionAdminAsync(session.Username, session.SessionStamp, context.RequestAborted).ConfigureAwait(false) is not { } admin)
+        {
+            return null;
+        }
+
+        context.Items[SessionItem] = session;
+        return admin;
+    }
 
     /// <summary>Decodes <c>base64(name:password)</c>.</summary>
     public static bool TryBasic(string credentials, out string name, out string password)

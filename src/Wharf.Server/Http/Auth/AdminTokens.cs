@@ -6,10 +6,19 @@ using System.Text.Json;
 namespace Wharf.Server.Http.Auth;
 
 /// <summary>
-/// Bearer tokens for administrators: <c>base64url(payload).base64url(HMAC-SHA256(key, payload))</c>,
-/// the payload naming the admin, an id and the expiry. The key is random per process, so a restart
-/// (or another node) invalidates tokens — clients simply ask for a new one. Revoked ids (logout)
-/// are kept until they would have expired anyway.
+/// Bearer tokens and web session cookies for administrators:
+/// <c>base64url(payload).base64url(HMAC-SHA256(key, payload))</c>, the payload naming the admin,
+/// the admin's <see cref="Accounts.Admin.SessionStamp"/> at issue, a session id, a token id and the
+/// expiry. The key is random per process, so a restart (or another node) invalidates tokens —
+/// clients simply ask for a new one.
+/// <para>
+/// The stamp ties a token to the admin's current credentials: a password change, disable or
+/// delete gives the admin a new stamp and every older token stops working, on every node, because
+/// it is compared with the stored admin on each request. The session id ties together every
+/// cookie renewed from one login, so logout (<see cref="Revoke"/>) ends the whole chain, not just
+/// the cookie it was called with; revoked session ids are kept until their last token would have
+/// expired anyway.
+/// </para>
 /// </summary>
 public sealed class AdminTokens
 {
@@ -27,17 +36,27 @@ public sealed class AdminTokens
     /// <summary>How long a token is valid.</summary>
     public TimeSpan Lifetime { get; }
 
-    /// <summary>A new token for <paramref name="username"/> and when it expires.</summary>
-    public (string Token, DateTimeOffset ExpiresAt) Issue(string username)
+    /// <summary>
+    /// A new token for <paramref name="username"/>, carrying its current <paramref name="sessionStamp"/>,
+    /// and when it expires. <paramref name="sessionId"/> continues an existing session (a renewed
+    /// web cookie); null starts a new one (a login).
+    /// </summary>
+    public (string Token, DateTimeOffset ExpiresAt) Issue(string username, string sessionStamp, string? sessionId = null)
     {
+        ArgumentException.ThrowIfNullOrEmpty(username);
+        ArgumentException.ThrowIfNullOrEmpty(sessionStamp);
         var expires = _time.GetUtcNow() + Lifetime;
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new TokenPayload(username, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), expires.ToUnixTimeSeconds()));
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new TokenPayload(
+            username, sessionStamp, sessionId ?? NewId(), NewId(), expires.ToUnixTimeSeconds()));
         string token = Base64Url(payload) + "." + Base64Url(HMACSHA256.HashData(_key, payload));
         return (token, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
     }
 
-    /// <summary>The token's admin name and id when it is authentic, unexpired and not revoked; otherwise null.</summary>
-    public (string Username, string Id)? Validate(string? token)
+    /// <summary>
+    /// The token's session when it is authentic, unexpired and its session not logged out; otherwise
+    /// null. The caller must still check <see cref="AdminSession.SessionStamp"/> against the stored admin.
+    /// </summary>
+    public AdminSession? Validate(string? token)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 1024)
         {
@@ -61,23 +80,28 @@ public sealed class AdminTokens
             return null;
         }
 
-        if (p is null || p.Sub.Length == 0 || DateTimeOffset.FromUnixTimeSeconds(p.Exp) <= _time.GetUtcNow() || _revoked.ContainsKey(p.Jti))
+        if (p is null || string.IsNullOrEmpty(p.Sub) || string.IsNullOrEmpty(p.Stm) || string.IsNullOrEmpty(p.Sid)
+            || DateTimeOffset.FromUnixTimeSeconds(p.Exp) <= _time.GetUtcNow() || _revoked.ContainsKey(p.Sid))
         {
             return null;
         }
 
-        return (p.Sub, p.Jti);
+        return new AdminSession(p.Sub, p.Stm, p.Sid, p.Jti);
     }
 
-    /// <summary>Ends a token before its expiry (logout).</summary>
+    /// <summary>
+    /// Logout: ends the token's session — the token and every token renewed from the same login
+    /// (older cookies of the chain included) — before its expiry.
+    /// </summary>
     public void Revoke(string token)
     {
+        var now = _time.GetUtcNow();
         if (Validate(token) is { } valid)
         {
-            _revoked[valid.Id] = _time.GetUtcNow() + Lifetime;
+            // Every token of the session was issued by now, so none outlives now + Lifetime.
+            _revoked[valid.SessionId] = now + Lifetime;
         }
 
-        var now = _time.GetUtcNow();
         foreach (var (id, until) in _revoked)
         {
             if (until <= now)
@@ -86,6 +110,8 @@ public sealed class AdminTokens
             }
         }
     }
+
+    private static string NewId() => Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
 
     private static string Base64Url(ReadOnlySpan<byte> data) => Convert.ToBase64String(data).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
@@ -112,6 +138,15 @@ public sealed class AdminTokens
 
     private sealed record TokenPayload(
         [property: System.Text.Json.Serialization.JsonPropertyName("sub")] string Sub,
+        [property: System.Text.Json.Serialization.JsonPropertyName("stm")] string Stm,
+        [property: System.Text.Json.Serialization.JsonPropertyName("sid")] string Sid,
         [property: System.Text.Json.Serialization.JsonPropertyName("jti")] string Jti,
         [property: System.Text.Json.Serialization.JsonPropertyName("exp")] long Exp);
 }
+
+/// <summary>What a valid token says: its admin, the admin's stamp at issue, its session and its own id.</summary>
+/// <param name="Username">The admin.</param>
+/// <param name="SessionStamp">The admin's <see cref="Accounts.Admin.SessionStamp"/> when the token was issued.</param>
+/// <param name="SessionId">The login the token belongs to (shared by renewed web cookies).</param>
+/// <param name="TokenId">This token's own id.</param>
+public sealed record AdminSession(string Username, string SessionStamp, string SessionId, string TokenId);

@@ -42,7 +42,7 @@ public static class WebAdmin
                     headers.CacheControl = "no-store";
                     if (HttpMethods.IsGet(context.Request.Method) && AdminAuthentication.GetAdmin(context) is { } admin)
                     {
-                        WebLogin.RenewSession(deps, context, admin.Username);
+                        WebLogin.RenewSession(deps, context, admin);
                     }
                 }
             }

@@ -24,6 +24,12 @@ public static class WebLogin
         }
 
         var form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        if (form["username"].Count > 1 || form["password"].Count > 1)
+        {
+            // Repeated fields would be joined with commas into a name or password nobody typed.
+            return pages.Login($"the {(form["username"].Count > 1 ? "username" : "password")} field appears more than once", "", StatusCodes.Status400BadRequest);
+        }
+
         string username = form["username"].ToString().Trim();
         string password = form["password"].ToString();
         if (username.Length == 0 || password.Length == 0)
@@ -50,21 +56,41 @@ public static class WebLogin
             return pages.Login("invalid username or password", username, StatusCodes.Status401Unauthorized);
         }
 
-        RenewSession(deps, context, admin.Username);
+        StartSession(deps, context, admin);
         return Results.Redirect("/web/users");
     }
 
-    /// <summary>
-    /// Sets a fresh session cookie. Called at login and on every page an admin opens, so the
-    /// session ends after the token lifetime without activity rather than in the middle of work.
-    /// </summary>
-    public static void RenewSession(HttpDependencies deps, HttpContext context, string adminName)
+    /// <summary>Sets the cookie of a new session (a login).</summary>
+    public static void StartSession(HttpDependencies deps, HttpContext context, Accounts.Admin admin)
     {
-        var (token, expires) = deps.Tokens.Issue(adminName);
+        ArgumentNullException.ThrowIfNull(deps);
+        ArgumentNullException.ThrowIfNull(admin);
+        var (token, expires) = deps.Tokens.Issue(admin.Username, admin.SessionStamp);
         context.Response.Cookies.Append(AdminAuthentication.CookieName, token, CookieOptions(context.Request, expires));
     }
 
-    /// <summary>Revokes the session's token and drops the cookie. Needs the web header, so another site cannot log the admin out.</summary>
+    /// <summary>
+    /// Sets a fresh cookie for the request's session. Called on every page an admin opens, so the
+    /// session ends after the token lifetime without activity rather than in the middle of work.
+    /// The new cookie keeps the session id, so a logout with any cookie of the chain ends them all.
+    /// </summary>
+    public static void RenewSession(HttpDependencies deps, HttpContext context, Accounts.Admin admin)
+    {
+        ArgumentNullException.ThrowIfNull(deps);
+        ArgumentNullException.ThrowIfNull(admin);
+        if (AdminAuthentication.GetSession(context) is not { } session)
+        {
+            return; // not a cookie session: nothing to renew
+        }
+
+        var (token, expires) = deps.Tokens.Issue(admin.Username, admin.SessionStamp, session.SessionId);
+        context.Response.Cookies.Append(AdminAuthentication.CookieName, token, CookieOptions(context.Request, expires));
+    }
+
+    /// <summary>
+    /// Ends the session (this cookie and every one renewed from the same login) and drops the cookie.
+    /// Needs the web header, so another site cannot log the admin out.
+    /// </summary>
     public static IResult Logout(HttpDependencies deps, HttpContext context)
     {
         if (!context.Request.Headers.ContainsKey(AdminAuthentication.WebHeader))
