@@ -531,6 +531,160 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData("content"u8))}  f.txt\n", r.StdOut);
     }
+
+    /// <summary>
+    /// A home for the link attacks: /ro (list, download), /nodl (list), everything else allowed;
+    /// the user itself makes /lnk_ro and /lnk_nodl, symlinks to them, over SFTP.
+    /// </summary>
+    private async Task<string> LinkedHomeAsync(string user, params string[] extraPermissions)
+    {
+        var home = await f.AddUserAsync(user, ["--public-key", Pub(), "--permissions", "/:*", "--permissions", "/ro:list,download", "--permissions", "/nodl:list", .. extraPermissions]);
+        Directory.CreateDirectory(Path.Combine(home, "ro", "sub"));
+        Directory.CreateDirectory(Path.Combine(home, "nodl"));
+        await File.WriteAllTextAsync(Path.Combine(home, "ro", "file.txt"), "read only");
+        await File.WriteAllTextAsync(Path.Combine(home, "nodl", "secret.txt"), "secret");
+        await File.WriteAllTextAsync(Path.Combine(home, "mine.txt"), "mine");
+        var r = await OpenSsh.SftpBatchAsync(f.Port, user, ["symlink /ro /lnk_ro", "symlink /nodl /lnk_nodl"]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal("ro", new FileInfo(Path.Combine(home, "lnk_ro")).LinkTarget);
+        return home;
+    }
+
+    private static UnixFileMode Mode(string path) => File.GetUnixFileMode(path);
+
+    [Fact]
+    public async Task SftpThroughASymlinkedDirectoryHasThatDirectorysPermissions()
+    {
+        var home = await LinkedHomeAsync("lnksftp");
+        var mode = Mode(Path.Combine(home, "ro", "file.txt"));
+        var local = Local("lnksftp");
+        await File.WriteAllTextAsync(Path.Combine(local, "up.txt"), "attacker");
+        var r = await OpenSsh.SftpBatchAsync(f.Port, "lnksftp",
+            [
+                "-put up.txt /lnk_ro/up.txt", "-put up.txt /lnk_ro/file.txt", "-rm /lnk_ro/file.txt", "-rmdir /lnk_ro/sub",
+                "-rename /lnk_ro/file.txt /stolen.txt", "-rename /mine.txt /lnk_ro/mine.txt", "-chmod 600 /lnk_ro/file.txt",
+                "-mkdir /lnk_ro/newdir", "-ln -s /mine.txt /lnk_ro/l", "-get /lnk_nodl/secret.txt secret.txt",
+                // What the directories do allow still works through the links.
+                "get /lnk_ro/file.txt allowed.txt", "ls -1 /lnk_nodl",
+            ],
+            workingDirectory: local);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("Permission denied", r.StdErr);
+        Assert.Equal("read only", await File.ReadAllTextAsync(Path.Combine(home, "ro", "file.txt")));
+        Assert.Equal(mode, Mode(Path.Combine(home, "ro", "file.txt")));
+        Assert.True(Directory.Exists(Path.Combine(home, "ro", "sub")));
+        Assert.Equal(["file.txt", "sub"], Directory.GetFileSystemEntries(Path.Combine(home, "ro")).Select(Path.GetFileName).Order());
+        Assert.False(File.Exists(Path.Combine(home, "stolen.txt")));
+        Assert.True(File.Exists(Path.Combine(home, "mine.txt")));
+        Assert.False(File.Exists(Path.Combine(local, "secret.txt")));
+        Assert.Equal("read only", await File.ReadAllTextAsync(Path.Combine(local, "allowed.txt")));
+        Assert.Contains("secret.txt", r.StdOut);
+    }
+
+    [Fact]
+    public async Task SftpExtensionsThroughLinksGrantNothing()
+    {
+        // hardlink@openssh.com, copy-data, check-file-name and a truncating setstat, through paramiko.
+        var home = await LinkedHomeAsync("lnkext");
+        var r = await ProcessRunner.RunAsync(Python,
+            [
+                Path.Combine(AppContext.BaseDirectory, "scripts", "paramiko_links.py"), f.Port.ToString(), "lnkext", TestKeys.Instance.UserKeyPath("ed25519"),
+                "truncate:/lnk_ro/file.txt", "hardlink:/nodl/secret.txt:/hl.txt", "hardlink:/ro/file.txt:/hl2.txt",
+                "hardlink:/lnk_nodl/secret.txt:/hl3.txt", "copydata:/lnk_nodl/secret.txt:/copy.txt", "checkfile:/lnk_nodl/secret.txt",
+                "hardlink:/mine.txt:/mine2.txt", "checkfile:/lnk_ro/file.txt",
+            ]);
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal(
+            ["refused truncate 13", "refused hardlink 13", "refused hardlink 13", "refused hardlink 13", "refused copydata 13", "refused checkfile 13", "ok hardlink", "ok checkfile"],
+            r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal("read only", await File.ReadAllTextAsync(Path.Combine(home, "ro", "file.txt")));
+        // No hl*.txt and no copy.txt: nothing was linked or copied out of /ro and /nodl.
+        Assert.Equal(["lnk_nodl", "lnk_ro", "mine.txt", "mine2.txt", "nodl", "ro"], Directory.GetFileSystemEntries(home).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task ScpThroughASymlinkedDirectoryHasThatDirectorysPermissions()
+    {
+        var home = await LinkedHomeAsync("lnkscp");
+        var local = Local("lnkscp");
+        await File.WriteAllTextAsync(Path.Combine(local, "up.txt"), "attacker");
+        Directory.CreateDirectory(Path.Combine(local, "tree"));
+        await File.WriteAllTextAsync(Path.Combine(local, "tree", "t.txt"), "tree");
+        string remote = "lnkscp@127.0.0.1:";
+        var up = await ScpAsync(local, "up.txt", remote + "/lnk_ro");
+        var upTree = await ScpAsync(local, "-r", "tree", remote + "/lnk_ro");
+        var down = await ScpAsync(local, remote + "/lnk_nodl/secret.txt", "secret.txt");
+        var downTree = await ScpAsync(local, "-r", remote + "/lnk_nodl", "nodl-copy");
+        var allowed = await ScpAsync(local, remote + "/lnk_ro/file.txt", "allowed.txt");
+
+        Assert.NotEqual(0, up.ExitCode);
+        Assert.NotEqual(0, upTree.ExitCode);
+        Assert.NotEqual(0, down.ExitCode);
+        Assert.NotEqual(0, downTree.ExitCode);
+        Assert.Contains("Permission denied", up.StdErr + upTree.StdErr + down.StdErr + downTree.StdErr);
+        Assert.Equal(["file.txt", "sub"], Directory.GetFileSystemEntries(Path.Combine(home, "ro")).Select(Path.GetFileName).Order());
+        Assert.False(File.Exists(Path.Combine(local, "secret.txt")));
+        Assert.False(File.Exists(Path.Combine(local, "nodl-copy", "secret.txt")));
+        Assert.True(allowed.ExitCode == 0, allowed.StdErr);
+        Assert.Equal("read only", await File.ReadAllTextAsync(Path.Combine(local, "allowed.txt")));
+    }
+
+    [Fact]
+    public async Task HashCommandsThroughASymlinkNeedDownloadWhereTheFileIs()
+    {
+        await LinkedHomeAsync("lnkhash");
+        var r = await OpenSsh.RunAsync(f.Port, "lnkhash", "sha256sum /lnk_ro/file.txt /lnk_nodl/secret.txt");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData("read only"u8))}  /lnk_ro/file.txt\n", r.StdOut);
+        Assert.Contains("sha256sum: /lnk_nodl/secret.txt: Permission denied", r.StdErr);
+    }
+
+    [Fact]
+    public async Task DirectoryRenamesThatWouldMoveFilesToOtherPermissionsAreRefused()
+    {
+        var home = await LinkedHomeAsync("lnkren", "--permissions", "/a/ro:list,download");
+        Directory.CreateDirectory(Path.Combine(home, "a", "ro"));
+        await File.WriteAllTextAsync(Path.Combine(home, "a", "ro", "file.txt"), "read only too");
+        Directory.CreateDirectory(Path.Combine(home, "plain"));
+        var r = await OpenSsh.SftpBatchAsync(f.Port, "lnkren", ["-rename /ro /ro2", "-rename /a /b", "-rename /lnk_ro/sub /sub", "rename /plain /plain2"]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("Permission denied", r.StdErr);
+        Assert.True(File.Exists(Path.Combine(home, "ro", "file.txt")));
+        Assert.True(File.Exists(Path.Combine(home, "a", "ro", "file.txt")));
+        Assert.True(Directory.Exists(Path.Combine(home, "ro", "sub")));
+        Assert.False(Directory.Exists(Path.Combine(home, "ro2")) || Directory.Exists(Path.Combine(home, "b")));
+        Assert.True(Directory.Exists(Path.Combine(home, "plain2")));
+    }
+
+    [Fact]
+    public async Task PosixRenameOverAnExistingFileNeedsOverwrite()
+    {
+        var home = await f.AddUserAsync("noover", "--public-key", Pub(), "--permissions", "/:list,download,upload,rename");
+        Directory.CreateDirectory(home);
+        await File.WriteAllTextAsync(Path.Combine(home, "existing.txt"), "old");
+        var local = Local("noover");
+        await File.WriteAllTextAsync(Path.Combine(local, "new.txt"), "new");
+        // OpenSSH's rename is posix-rename@openssh.com, which replaces an existing target.
+        var r = await OpenSsh.SftpBatchAsync(f.Port, "noover", ["put new.txt", "-rename new.txt existing.txt", "rename new.txt fresh.txt"], workingDirectory: local);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("Permission denied", r.StdErr);
+        Assert.Equal("old", await File.ReadAllTextAsync(Path.Combine(home, "existing.txt")));
+        Assert.Equal("new", await File.ReadAllTextAsync(Path.Combine(home, "fresh.txt")));
+    }
+
+    /// <summary>OpenSSH scp with the legacy protocol (-O, served by Wharf's scp command), run in <paramref name="local"/>.</summary>
+    private Task<ProcessRunner.Result> ScpAsync(string local, params string[] args)
+    {
+        var sh = new List<string>
+        {
+            "-c", "cd \"$0\" && exec scp \"$@\"", local,
+            "-O", "-F", "/dev/null", "-P", f.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
+            "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", TestKeys.Instance.UserKeyPath("ed25519"),
+        };
+        sh.AddRange(args);
+        return ProcessRunner.RunAsync("/bin/sh", sh, env: new Dictionary<string, string> { ["SSH_AUTH_SOCK"] = "" }, timeout: TimeSpan.FromSeconds(120));
+    }
 }
 
 /// <summary>Servers with their own configuration: atomic uploads under kill -9, and PostgreSQL.</summary>

@@ -34,6 +34,46 @@ public sealed class PermissionSet
 
         // Deepest first, so the first directory that contains a path is the most specific one.
         _byDepth = [.. list.OrderByDescending(kv => kv.Key.Length)];
+        IsUniform = _byDepth.All(kv => kv.Value.SetEquals(_byDepth[0].Value));
+    }
+
+    /// <summary>
+    /// True when every configured directory grants the same permissions, so where inside the home an
+    /// operation lands cannot change the verdict (and symlinks, hard links and directory renames
+    /// cannot move a file to other rules).
+    /// </summary>
+    public bool IsUniform { get; }
+
+    /// <summary>
+    /// The configured directories, other than <c>/</c>, that are <paramref name="directory"/> itself
+    /// or lie below it: the points inside that tree where the rules change.
+    /// </summary>
+    public IEnumerable<string> ConfiguredAtOrBelow(string directory)
+    {
+        foreach (var (dir, _) in _byDepth)
+        {
+            if (dir != "/" && (dir == directory || directory == "/" || dir.StartsWith(directory + "/", StringComparison.Ordinal)))
+            {
+                yield return dir;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first permission granted in <paramref name="directory"/> that <paramref name="other"/> does
+    /// not grant, or null when <paramref name="other"/> grants everything <paramref name="directory"/> does.
+    /// </summary>
+    public string? FirstNotGrantedIn(string directory, string other)
+    {
+        foreach (var p in Permission.Names)
+        {
+            if (Has(directory, p) && !Has(other, p))
+            {
+                return p;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The same permissions everywhere.</summary>

@@ -31,4 +31,28 @@ public sealed class PermissionSetTests
         var ex = Assert.Throws<ArgumentException>(() => PermissionSet.ParseGlobal("list,fly"));
         Assert.Contains("fly", ex.Message);
     }
+
+    [Fact]
+    public void PermissionSetIsUniformOnlyWhenEveryDirectoryGrantsTheSame()
+    {
+        Assert.False(Sample().IsUniform);
+        Assert.True(PermissionSet.ParseGlobal("list,download").IsUniform);
+        Assert.True(new PermissionSet(new Dictionary<string, IReadOnlyCollection<string>> { ["/"] = ["*"], ["/x"] = [.. Permission.Names] }).IsUniform);
+    }
+
+    [Fact]
+    public void PermissionSetConfiguredAtOrBelowNamesTheDirectoryAndItsConfiguredDescendants()
+    {
+        Assert.Equal(["/uploads", "/uploads/private"], Sample().ConfiguredAtOrBelow("/uploads").Order());
+        Assert.Empty(Sample().ConfiguredAtOrBelow("/upload"));
+        Assert.Equal(["/uploads/private"], Sample().ConfiguredAtOrBelow("/uploads/private"));
+    }
+
+    [Fact]
+    public void PermissionSetFirstNotGrantedInFindsWhatTheOtherDirectoryLacks()
+    {
+        Assert.Equal("upload", Sample().FirstNotGrantedIn("/uploads", "/"));
+        Assert.Null(Sample().FirstNotGrantedIn("/uploads/private", "/"));
+        Assert.Null(Sample().FirstNotGrantedIn("/", "/all"));
+    }
 }
