@@ -7,7 +7,14 @@ namespace Wharf.Server.Data;
 /// <summary>JSON settings shared by the providers (list/map columns), dumps and the CLI.</summary>
 internal static class DataJson
 {
-    public static JsonSerializerOptions Compact { get; } = new();
+    public static JsonSerializerOptions Compact { get; } = ReadOnly(new());
+
+    /// <summary>Read-only with the default resolver, so DataDump can walk the contract (GetTypeInfo) before first use.</summary>
+    private static JsonSerializerOptions ReadOnly(JsonSerializerOptions options)
+    {
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
 
     public static JsonSerializerOptions Indented { get; } = new() { WriteIndented = true };
 
