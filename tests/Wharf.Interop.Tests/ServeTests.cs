@@ -271,6 +271,73 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task MaxSessionsHoldsUnderSimultaneousLogins()
+    {
+        // Eight paramiko clients finish the key exchange, wait for each other, then send their
+        // password at once and each hold its SFTP session two seconds. With max_sessions 1
+        // exactly one may get in; a count of the other sessions taken during authentication
+        // let 3, then 5 in (each saw none authenticated yet while the passwords were hashed).
+        await f.AddUserAsync("racer", "--password", "race-pw", "--max-sessions", "1");
+        var py = """
+            import paramiko, sys, threading, time
+            port, n = int(sys.argv[1]), 8
+            barrier = threading.Barrier(n)
+            results = [None] * n
+            def run(i):
+                t = paramiko.Transport(("127.0.0.1", port))
+                try:
+                    t.start_client(timeout=60)
+                    barrier.wait(timeout=60)
+                    t.auth_password("racer", "race-pw")
+                    s = paramiko.SFTPClient.from_transport(t)
+                    s.listdir(".")
+                    results[i] = "ok"
+                    time.sleep(2)
+                except paramiko.AuthenticationException:
+                    results[i] = "refused"
+                except Exception as e:
+                    results[i] = "error " + repr(e)
+                finally:
+                    t.close()
+            threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+            for th in threads: th.start()
+            for th in threads: th.join()
+            print(" ".join(results))
+            """;
+        var script = Path.Combine(Local("race"), "race.py");
+        await File.WriteAllTextAsync(script, py);
+        var r = await ProcessRunner.RunAsync(Python, [script, f.Port.ToString()], timeout: TimeSpan.FromMinutes(3));
+        var outcomes = r.StdOut.Trim().Split(' ');
+        Assert.True(outcomes.Length == 8 && outcomes.All(o => o is "ok" or "refused"), r.StdOut + r.StdErr);
+        Assert.Equal(1, outcomes.Count(o => o == "ok"));
+
+        // Every slot came back: the refused logins held none, the one that got in gave its back.
+        var again = await ParamikoAsync("racer", "race-pw", "listing", ".", "0");
+        Assert.True(again.ExitCode == 0, again.StdOut + again.StdErr);
+        var twice = await ParamikoAsync("racer", "race-pw", "listing", ".", "0");
+        Assert.True(twice.ExitCode == 0, twice.StdOut + twice.StdErr);
+    }
+
+    [Fact]
+    public async Task IPv4MappedDeniedRuleRefusesTheIPv4Client()
+    {
+        // The rule as written in IPv6 notation; the client connects over IPv4 to 127.0.0.1.
+        await f.AddUserAsync("mappeddeny", "--password", "pw", "--denied-ip", "::ffff:127.0.0.1/128");
+        await f.AddUserAsync("mappedallow", "--password", "pw", "--allowed-ip", "::ffff:127.0.0.0/104");
+        var denied = await ParamikoAsync("mappeddeny", "pw", "listing", ".", "0");
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains("Authentication failed", denied.StdErr);
+        var allowed = await ParamikoAsync("mappedallow", "pw", "listing", ".", "0");
+        Assert.True(allowed.ExitCode == 0, allowed.StdOut + allowed.StdErr);
+        Assert.Contains("address 127.0.0.1 is denied", f.Log);
+
+        // Shorter than /96 a mapped rule means nothing a client address can be: refused on save.
+        var bad = await f.UserAsync("add", "--username", "mappedbad", "--home-dir", Path.Combine(f.Homes, "mappedbad"), "--password", "pw", "--denied-ip", "::ffff:0.0.0.0/80");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("denied_ip", bad.StdErr);
+    }
+
+    [Fact]
     public async Task EveryPasswordHashFormatLogsIn()
     {
         var mkpasswd = async (string method) => (await ProcessRunner.RunAsync("mkpasswd", ["-m", method, "-S", "saltsalt", "hashpw"])).StdOut.Trim();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Wharf.Server.Accounts;
@@ -6,8 +7,10 @@ namespace Wharf.Server.Accounts;
 /// A virtual user, with SFTPGo's account properties and JSON names (so dumps and API payloads
 /// read the same). <see cref="Password"/> is always stored hashed.
 /// </summary>
-public sealed class User
+public sealed class User : IJsonOnDeserialized
 {
+    private UserFilters? _readFilters;
+
     [JsonPropertyName("id")] public long Id { get; set; }
     [JsonPropertyName("username")] public string Username { get; set; } = "";
 
@@ -61,4 +64,60 @@ public sealed class User
 
     /// <summary>CIDRs refused (wins over allowed).</summary>
     [JsonPropertyName("denied_ip")] public List<string> DeniedIp { get; set; } = [];
+
+    /// <summary>
+    /// SFTPGo's name for <see cref="AllowedIp"/> and <see cref="DeniedIp"/>: SFTPGo dumps and
+    /// clients send the address rules here, so reading it must fill them — a dump whose filters
+    /// were dropped would let a user restricted to one network log in from anywhere. Written
+    /// with the same lists so SFTPGo reads Wharf's dumps too. Given together with the top-level
+    /// lists, both must agree (see <see cref="OnDeserialized"/>).
+    /// </summary>
+    [JsonPropertyName("filters")]
+    public UserFilters Filters
+    {
+        get => new() { AllowedIp = AllowedIp, DeniedIp = DeniedIp };
+        set => _readFilters = value;
+    }
+
+    /// <summary>
+    /// Merges a <c>filters</c> object read from JSON into <see cref="AllowedIp"/> and
+    /// <see cref="DeniedIp"/> once every member is read (so member order does not matter).
+    /// </summary>
+    /// <exception cref="JsonException">filters and the top-level list give different rules: guessing which one was meant could open the account.</exception>
+    public void OnDeserialized()
+    {
+        if (_readFilters is not { } filters)
+        {
+            return;
+        }
+
+        _readFilters = null;
+        AllowedIp = Merge(AllowedIp, filters.AllowedIp, "allowed_ip");
+        DeniedIp = Merge(DeniedIp, filters.DeniedIp, "denied_ip");
+    }
+
+    private static List<string> Merge(List<string>? topLevel, List<string>? fromFilters, string name)
+    {
+        if (fromFilters is null)
+        {
+            return topLevel ?? [];
+        }
+
+        if (topLevel is null || topLevel.Count == 0 || topLevel.SequenceEqual(fromFilters, StringComparer.Ordinal))
+        {
+            return [.. fromFilters];
+        }
+
+        throw new JsonException($"filters.{name} [{string.Join(", ", fromFilters)}] and {name} [{string.Join(", ", topLevel)}] disagree: give the rules once");
+    }
+}
+
+/// <summary>SFTPGo's <c>filters</c> object: the address rules of a user (see <see cref="User.Filters"/>).</summary>
+public sealed class UserFilters
+{
+    /// <summary>CIDRs allowed to log in; null or empty: all.</summary>
+    [JsonPropertyName("allowed_ip")] public List<string>? AllowedIp { get; set; }
+
+    /// <summary>CIDRs refused, evaluated before the allowed ones.</summary>
+    [JsonPropertyName("denied_ip")] public List<string>? DeniedIp { get; set; }
 }

@@ -169,9 +169,10 @@ public static class UserValidator
     {
         foreach (var cidr in networks)
         {
-            if (cidr is null || !IPNetwork.TryParse(cidr, out _))
+            // The same parser the login check uses, so a rule that is saved is a rule that matches.
+            if (!LoginPolicy.TryParseRule(cidr, out _, out string? error))
             {
-                throw Fail(field, $"'{cidr}' is not a valid CIDR network (e.g. 192.0.2.0/24 or 2001:db8::/32)");
+                throw Fail(field, error!);
             }
         }
     }

@@ -1,14 +1,17 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Wharf.Server.Accounts;
 using Wharf.Server.Configuration;
 
 namespace Wharf.Server.Data;
 
 /// <summary>
-/// A backup: SFTPGo's dump shape (<c>{"users": [...], "admins": [...]}</c>; other sections such
-/// as folders are ignored when read, and a dump without "admins" restores users only).
-/// Passwords are kept hashed.
+/// A backup: SFTPGo's dump shape (<c>{"users": [...], "admins": [...]}</c>; a dump without
+/// "admins" restores users only). Passwords are kept hashed. Reading never drops what it does
+/// not understand: a member Wharf has no property for is refused by its path (for example
+/// <c>users[0].filters.file_patterns is not supported</c>), unless its value is null, false, 0,
+/// "", [] or {} — what SFTPGo itself reads as "not set", so nothing is lost.
 /// </summary>
 public sealed class DataDump
 {
@@ -24,6 +27,16 @@ public sealed class DataDump
     {
         try
         {
+            using (var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 }))
+            {
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    throw new DataProviderException(DataProviderError.Validation, $"invalid dump: a JSON object with \"users\" is expected, not {document.RootElement.ValueKind}", "users");
+                }
+
+                RefuseUnknownMembers(document.RootElement, DataJson.DumpInput.GetTypeInfo(typeof(DataDump)), "");
+            }
+
             var dump = JsonSerializer.Deserialize<DataDump>(json, DataJson.DumpInput) ?? new DataDump();
             dump.Users ??= [];
             dump.Admins ??= [];
@@ -36,7 +49,8 @@ public sealed class DataDump
         }
         catch (JsonException ex)
         {
-            throw new DataProviderException(DataProviderError.Validation, $"invalid dump: {ex.Message}", "users", ex);
+            string at = ex.Path is { Length: > 1 } path ? $" (at {path.TrimStart('$').TrimStart('.')})" : "";
+            throw new DataProviderException(DataProviderError.Validation, $"invalid dump: {ex.Message}{at}", "users", ex);
         }
     }
 
@@ -54,6 +68,84 @@ public sealed class DataDump
         int dot = p.LastIndexOf('.');
         return dot >= 0 ? p[(dot + 1)..] : "users";
     }
+
+    /// <summary>
+    /// Members that have no Wharf property but are understood: "version" numbers SFTPGo's dump
+    /// format (Wharf checks every member instead), and an admin's "permissions" of ["*"] is what
+    /// every Wharf admin has. Any other value of them is refused like an unknown member.
+    /// </summary>
+    private static bool IsUnderstood(Type owner, string name, JsonElement value) =>
+        (owner == typeof(DataDump) && name == "version" && value.ValueKind == JsonValueKind.Number)
+        || (owner == typeof(Admin) && name == "permissions" && value.ValueKind == JsonValueKind.Array
+            && value.GetArrayLength() == 1 && value[0].ValueKind == JsonValueKind.String && value[0].GetString() == "*");
+
+    /// <summary>
+    /// Walks <paramref name="element"/> alongside the contract of the type it is read as and
+    /// throws, naming the path, at the first member the type has no property for — the
+    /// serializer would silently skip it, and a skipped restriction is an account opened.
+    /// </summary>
+    private static void RefuseUnknownMembers(JsonElement element, JsonTypeInfo info, string path)
+    {
+        switch (info.Kind)
+        {
+            case JsonTypeInfoKind.Object when element.ValueKind == JsonValueKind.Object:
+                foreach (var member in element.EnumerateObject())
+                {
+                    string at = path.Length == 0 ? member.Name : $"{path}.{member.Name}";
+                    var property = info.Properties.FirstOrDefault(p => p.Name == member.Name && p.Get is not null);
+                    if (property is null)
+                    {
+                        if (IsZero(member.Value) || IsUnderstood(info.Type, member.Name, member.Value))
+                        {
+                            continue;
+                        }
+
+                        throw new DataProviderException(DataProviderError.Validation, $"{at} is not supported by Wharf (refused rather than ignored)", at);
+                    }
+
+                    RefuseUnknownMembers(member.Value, info.Options.GetTypeInfo(property.PropertyType), at);
+                }
+
+                break;
+            case JsonTypeInfoKind.Enumerable when element.ValueKind == JsonValueKind.Array:
+                var elementInfo = info.Options.GetTypeInfo(info.ElementType!);
+                int i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    string at = $"{path}[{i++}]";
+                    if (item.ValueKind == JsonValueKind.Null && elementInfo.Kind == JsonTypeInfoKind.Object)
+                    {
+                        throw new DataProviderException(DataProviderError.Validation, $"{at} is null", at);
+                    }
+
+                    RefuseUnknownMembers(item, elementInfo, at);
+                }
+
+                break;
+            case JsonTypeInfoKind.Dictionary when element.ValueKind == JsonValueKind.Object:
+                var valueInfo = info.Options.GetTypeInfo(info.ElementType!);
+                foreach (var member in element.EnumerateObject())
+                {
+                    RefuseUnknownMembers(member.Value, valueInfo, $"{path}.{member.Name}");
+                }
+
+                break;
+            default:
+                // Scalars, and values of the wrong kind: the serializer reports those itself.
+                break;
+        }
+    }
+
+    /// <summary>Go's zero values: what SFTPGo reads exactly as if the member were absent.</summary>
+    private static bool IsZero(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.False => true,
+        JsonValueKind.Number => value.TryGetDecimal(out decimal d) && d == 0,
+        JsonValueKind.String => value.GetString()!.Length == 0,
+        JsonValueKind.Array => value.GetArrayLength() == 0,
+        JsonValueKind.Object => value.EnumerateObject().All(m => IsZero(m.Value)),
+        _ => false,
+    };
 
     /// <summary>Reads a dump file.</summary>
     public static async Task<DataDump> LoadAsync(string path, CancellationToken cancellationToken = default)

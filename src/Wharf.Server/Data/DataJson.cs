@@ -7,15 +7,23 @@ namespace Wharf.Server.Data;
 /// <summary>JSON settings shared by the providers (list/map columns), dumps and the CLI.</summary>
 internal static class DataJson
 {
-    public static JsonSerializerOptions Compact { get; } = new();
+    public static JsonSerializerOptions Compact { get; } = ReadOnly(new());
+
+    /// <summary>Read-only with the default resolver, so DataDump can walk the contract (GetTypeInfo) before first use.</summary>
+    private static JsonSerializerOptions ReadOnly(JsonSerializerOptions options)
+    {
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
 
     public static JsonSerializerOptions Indented { get; } = new() { WriteIndented = true };
 
     /// <summary>
-    /// For reading dumps (loaddata, restore, import): other SFTPGo sections are ignored, but a member
-    /// given twice is refused, so no part of a dump can silently replace another.
+    /// For reading dumps (loaddata, restore, import): a member given twice is refused, so no part of a
+    /// dump can silently replace another (members Wharf cannot map are refused by DataDump before this reads).
+    /// Read-only, so DataDump can walk its contract.
     /// </summary>
-    public static JsonSerializerOptions DumpInput { get; } = new() { AllowDuplicateProperties = false };
+    public static JsonSerializerOptions DumpInput { get; } = ReadOnly(new() { AllowDuplicateProperties = false });
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Compact);
 

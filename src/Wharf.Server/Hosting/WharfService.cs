@@ -25,6 +25,9 @@ public sealed partial class WharfService : IAsyncDisposable
 {
     private const string UserKey = "wharf.user";
     private const string AttemptedKey = "wharf.auth-attempted";
+    private const string SlotKey = "wharf.session-slot";
+    private const string EndedKey = "wharf.session-ended";
+    private readonly SessionSlots _sessionSlots = new();
     private readonly ServeSettings _settings;
     private readonly IDataProvider _provider;
     private readonly JsonLineLog _log;
@@ -154,41 +157,33 @@ public sealed partial class WharfService : IAsyncDisposable
             return AuthenticationResult.Failure;
         }
 
-        if (user is null)
+        var address = session.RemoteEndPoint.Address;
+        var now = DateTimeOffset.UtcNow;
+        string? refusal = request switch
         {
-            if (request is PasswordAuthenticationRequest unknown)
-            {
-                PasswordHasher.VerifyDummy(unknown.Password); // unknown users cost what known ones do
-            }
-
-            return Failed(request, loginType, "user not found");
-        }
-
-        int active = Sftp.Connections.Count(c => c.Session != session && c.Session.IsAuthenticated && c.UserName == user.Username);
-        if (LoginPolicy.Check(user, session.RemoteEndPoint.Address, DateTimeOffset.UtcNow, active) is { } refusal)
-        {
-            if (request is PasswordAuthenticationRequest p)
-            {
-                PasswordHasher.VerifyDummy(p.Password);
-            }
-
-            return Failed(request, loginType, refusal);
-        }
-
-        bool ok = request switch
-        {
-            PasswordAuthenticationRequest p => !string.IsNullOrEmpty(user.Password) && PasswordHasher.Verify(p.Password, user.Password),
-            PublicKeyAuthenticationRequest k => k.Certificate is null && AuthorizedKeys(user).Contains(k.Key), // no user CAs configured in serve yet
-            _ => false,
+            // One decision for every password failure, so each costs the same (LoginPolicy.CheckPassword).
+            PasswordAuthenticationRequest p => LoginPolicy.CheckPassword(user, p.Password, address, now),
+            PublicKeyAuthenticationRequest k => user is null ? "user not found"
+                : LoginPolicy.Check(user, address, now)
+                ?? (k.Certificate is null && AuthorizedKeys(user).Contains(k.Key) ? null : "invalid credentials"), // no user CAs configured in serve yet
+            _ => user is null ? "user not found" : "invalid credentials",
         };
-        if (!ok)
+        if (refusal is not null)
         {
-            return Failed(request, loginType, "invalid credentials");
+            return Failed(request, loginType, refusal);
         }
 
         if (request is PublicKeyAuthenticationRequest { IsQuery: true })
         {
             return AuthenticationResult.Success;
+        }
+
+        // Only a known user gets here with no refusal. The slot is taken last, once the
+        // credentials are good, so failed attempts never hold one.
+        ArgumentNullException.ThrowIfNull(user);
+        if (!TryReserveSession(session, user))
+        {
+            return Failed(request, loginType, $"too many sessions (max_sessions {user.MaxSessions})");
         }
 
         session.Items[UserKey] = user;
@@ -244,8 +239,51 @@ public sealed partial class WharfService : IAsyncDisposable
             ["error"] = error,
         });
 
+    /// <summary>
+    /// Takes one of the user's max_sessions slots for <paramref name="session"/>, atomically (see
+    /// <see cref="SessionSlots"/>). Under the same lock as <see cref="ReleaseSession"/>, so a
+    /// session that ended while its password was being checked never keeps a slot.
+    /// </summary>
+    private bool TryReserveSession(SshSession session, User user)
+    {
+        lock (_sessionSlots.SyncRoot)
+        {
+            if (session.Items.ContainsKey(EndedKey))
+            {
+                return false;
+            }
+
+            if (session.Items.TryRemove(SlotKey, out var held) && held is string previous)
+            {
+                _sessionSlots.Release(previous); // a second success on one session holds one slot, not two
+            }
+
+            if (!_sessionSlots.TryAcquire(user.Username, user.MaxSessions))
+            {
+                return false;
+            }
+
+            session.Items[SlotKey] = user.Username;
+            return true;
+        }
+    }
+
+    /// <summary>Gives back the session's slot, if it took one; after this it cannot take one.</summary>
+    private void ReleaseSession(SshSession session)
+    {
+        lock (_sessionSlots.SyncRoot)
+        {
+            session.Items[EndedKey] = true;
+            if (session.Items.TryRemove(SlotKey, out var held) && held is string username)
+            {
+                _sessionSlots.Release(username);
+            }
+        }
+    }
+
     private void OnSessionEnded(SshSession session)
     {
+        ReleaseSession(session);
         if (!session.IsAuthenticated && !session.Items.ContainsKey(AttemptedKey))
         {
             LogConnectionFailed(session, "", "no_auth_tryed", session.CloseReason ?? "closed before authentication");

@@ -58,6 +58,24 @@ public sealed class MemoryDataProviderTests : DataProviderContractTests
     }
 
     [Fact]
+    public async Task Memory_dump_keeps_filters_and_refuses_unsupported_members()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string json = """{"users": [{"username": "net", "password": "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", "home_dir": "/srv/net", "permissions": {"/": ["*"]}, "filters": {"denied_ip": ["127.0.0.0/8"]}}]}""";
+        await File.WriteAllTextAsync(Path.Combine(_dir, "net.json"), json, ct);
+        await using (var provider = DataProviderFactory.Create(new DataProviderConfig { Driver = "memory", Name = "net.json" }, _dir, TestUsers.Hasher))
+        {
+            await provider.InitializeAsync(ct);
+            Assert.Equal(["127.0.0.0/8"], (await provider.GetUserAsync("net", ct))!.DeniedIp);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "bad.json"), json.Replace("\"denied_ip\"", "\"denied_protocols\"", StringComparison.Ordinal), ct);
+        await using var bad = DataProviderFactory.Create(new DataProviderConfig { Driver = "memory", Name = "bad.json" }, _dir, TestUsers.Hasher);
+        var ex = await Assert.ThrowsAsync<DataProviderException>(() => bad.InitializeAsync(ct));
+        Assert.Contains("users[0].filters.denied_protocols is not supported", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dump_from_before_admins_loads_and_admins_start_empty()
     {
         string json = $$$"""{"users": [{"username": "old", "password": "{{{TestUsers.Hash}}}", "home_dir": "/srv/old", "permissions": {"/": ["*"]}}]}""";

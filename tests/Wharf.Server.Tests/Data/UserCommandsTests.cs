@@ -210,4 +210,34 @@ public sealed class UserCommandsTests : IDisposable
         (code, _, _) = await RunAsync("user", "import", Path.Combine(_dir, "missing.json"));
         Assert.Equal(UserCommands.ExitNotFound, code);
     }
+
+    [Fact]
+    public async Task Import_keeps_sftpgo_filters_and_refuses_what_it_cannot_map()
+    {
+        string file = Path.Combine(_dir, "sftpgo.json");
+        await File.WriteAllTextAsync(file, """
+            {"users": [{"id": 1, "status": 1, "username": "netonly", "password": "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+              "home_dir": "/srv/netonly", "permissions": {"/": ["*"]}, "filters": {"allowed_ip": ["10.99.0.0/16"], "denied_ip": null}}]}
+            """, TestContext.Current.CancellationToken);
+        var (code, _, err) = await RunAsync("user", "import", file);
+        Assert.True(code == 0, err);
+        var shown = await ShowAsync("netonly");
+        Assert.Equal("10.99.0.0/16", shown.GetProperty("allowed_ip")[0].GetString());
+        await using (var provider = DataProviderFactory.Create(_config, _dir))
+        {
+            var user = (await provider.GetUserAsync("netonly", TestContext.Current.CancellationToken))!;
+            Assert.Contains("not allowed", Wharf.Server.Accounts.LoginPolicy.Check(user, System.Net.IPAddress.Parse("127.0.0.1"), DateTimeOffset.UtcNow));
+        }
+
+        string bad = Path.Combine(_dir, "bad.json");
+        await File.WriteAllTextAsync(bad, """
+            {"users": [{"username": "okay", "password": "pw123456", "home_dir": "/srv/okay"},
+                       {"username": "patterns", "password": "pw123456", "home_dir": "/srv/patterns", "filters": {"file_patterns": [{"path": "/", "allowed_patterns": ["*.txt"]}]}}]}
+            """, TestContext.Current.CancellationToken);
+        (code, _, err) = await RunAsync("user", "import", bad);
+        Assert.Equal(UserCommands.ExitValidation, code);
+        Assert.Contains("users[1].filters.file_patterns is not supported", err, StringComparison.Ordinal);
+        (code, _, _) = await RunAsync("user", "show", "--username", "okay");
+        Assert.Equal(UserCommands.ExitNotFound, code); // nothing half-restored
+    }
 }

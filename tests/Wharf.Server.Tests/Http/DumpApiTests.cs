@@ -55,6 +55,78 @@ public sealed class DumpApiTests
     }
 
     [Fact]
+    public async Task Sftpgo_filters_are_restored_and_enforced()
+    {
+        // SFTPGo's dump keeps the address rules under "filters". Dropped, a user allowed only
+        // 10.99.0.0/16 could log in from anywhere.
+        var ct = TestContext.Current.CancellationToken;
+        await using var h = await StartAsync(ct: ct);
+        string dump = """
+            {"users": [{"id": 7, "status": 1, "username": "netonly", "expiration_date": 0,
+              "password": "$pbkdf2-sha256$150000$E86a9YMX3zC7$R5J62hsSq+pYw00hLLPKBbcGXmq7fj5+/M0IFoYtZbo=",
+              "home_dir": "/tmp/netonly", "uid": 0, "gid": 0, "max_sessions": 0, "quota_size": 0, "quota_files": 0,
+              "permissions": {"/": ["*"]}, "used_quota_size": 0, "used_quota_files": 0, "last_quota_update": 0,
+              "upload_bandwidth": 0, "download_bandwidth": 0, "last_login": 0,
+              "filters": {"allowed_ip": ["10.99.0.0/16"], "denied_ip": ["10.99.66.0/24"]}}]}
+            """;
+        using var load = await h.Client.PostAsync("/api/v1/loaddata", Json(dump), ct);
+        Assert.Equal(HttpStatusCode.OK, load.StatusCode);
+        var user = (await h.Provider.GetUserAsync("netonly", ct))!;
+        var now = DateTimeOffset.UtcNow;
+        Assert.Contains("not allowed", Wharf.Server.Accounts.LoginPolicy.Check(user, IPAddress.Parse("192.0.2.1"), now));
+        Assert.Contains("denied", Wharf.Server.Accounts.LoginPolicy.Check(user, IPAddress.Parse("10.99.66.5"), now));
+        Assert.Null(Wharf.Server.Accounts.LoginPolicy.Check(user, IPAddress.Parse("10.99.1.5"), now));
+
+        // And the dump Wharf writes carries them where SFTPGo reads them.
+        var written = JsonDocument.Parse(await h.Client.GetStringAsync("/api/v1/dumpdata", ct)).RootElement.GetProperty("users")[0];
+        Assert.Equal("10.99.0.0/16", written.GetProperty("filters").GetProperty("allowed_ip")[0].GetString());
+    }
+
+    [Theory]
+    [InlineData(""","filters":{"allowed_ip":["10.99.0.0/16"],"file_patterns":[{"path":"/","denied_patterns":["*.exe"]}]}""", "users[1].filters.file_patterns")]
+    [InlineData(""","virtual_folders":[{"name":"shared","virtual_path":"/shared"}]""", "users[1].virtual_folders")]
+    [InlineData(""","filesystem":{"provider":1}""", "users[1].filesystem")]
+    public async Task Unsupported_user_members_are_refused_by_name_and_nothing_is_restored(string extra, string path)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var h = await StartAsync(ct: ct);
+        string dump = $$"""
+            {"users": [{"username": "first", "password": "pw123456", "home_dir": "/tmp/first"},
+                       {"username": "second", "password": "pw123456", "home_dir": "/tmp/second"{{extra}}}]}
+            """;
+        var problem = await AssertProblemAsync(await h.Client.PostAsync("/api/v1/loaddata", Json(dump), ct), HttpStatusCode.BadRequest, path, ct);
+        Assert.Contains($"{path} is not supported", problem.GetProperty("detail").GetString());
+        Assert.Null(await h.Provider.GetUserAsync("first", ct));
+        Assert.Null(await h.Provider.GetUserAsync("second", ct));
+    }
+
+    [Theory]
+    [InlineData("""{"users": [], "folders": [{"name": "f", "mapped_path": "/srv/f"}]}""", "folders")]
+    [InlineData("""{"users": [], "groups": [{"name": "g"}]}""", "groups")]
+    [InlineData("""{"users": [], "admins": [{"username": "boss", "password": "pw123456", "filters": {"allow_list": ["10.0.0.0/8"]}}]}""", "admins[0].filters")]
+    [InlineData("""{"users": [], "admins": [{"username": "boss", "password": "pw123456", "permissions": ["add_users"]}]}""", "admins[0].permissions")]
+    [InlineData("""{"users": [], "version": "eight"}""", "version")]
+    public async Task Unsupported_dump_members_are_refused_by_name(string dump, string path)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var h = await StartAsync(ct: ct);
+        var problem = await AssertProblemAsync(await h.Client.PostAsync("/api/v1/loaddata", Json(dump), ct), HttpStatusCode.BadRequest, path, ct);
+        Assert.Contains($"{path} is not supported", problem.GetProperty("detail").GetString());
+        Assert.Null(await h.Provider.GetAdminAsync("boss", ct));
+    }
+
+    [Fact]
+    public async Task Filters_that_disagree_with_the_top_level_rules_are_refused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var h = await StartAsync(ct: ct);
+        string dump = """{"users": [{"username": "both", "password": "pw123456", "home_dir": "/tmp/both", "allowed_ip": ["10.0.0.0/8"], "filters": {"allowed_ip": ["192.0.2.0/24"]}}]}""";
+        var problem = await AssertProblemAsync(await h.Client.PostAsync("/api/v1/loaddata", Json(dump), ct), HttpStatusCode.BadRequest, null, ct);
+        Assert.Contains("disagree", problem.GetProperty("detail").GetString());
+        Assert.Null(await h.Provider.GetUserAsync("both", ct));
+    }
+
+    [Fact]
     public async Task Output_file_goes_to_the_backups_directory_only()
     {
         var ct = TestContext.Current.CancellationToken;
