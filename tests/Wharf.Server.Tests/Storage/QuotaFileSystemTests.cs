@@ -244,6 +244,7 @@ public sealed class QuotaFileSystemTests : IDisposable
         await fs.CreateHardLinkAsync("/f", "/f2", default);
         await using (var file = await fs.OpenFileAsync("/f", SftpOpenFlags.Write, SftpFileAttributes.Empty, default))
         {
+            await fs.SetAttributesAsync("/f2", new SftpFileAttributes { Size = 0 }, true, default); // behind the handle
             await file.SetAttributesAsync(new SftpFileAttributes { Size = 10 }, default);
             await Assert.ThrowsAsync<SftpException>(() => file.SetAttributesAsync(new SftpFileAttributes { Size = 2 << 20 }, default).AsTask());
             await file.CloseAsync(default);
