@@ -175,7 +175,10 @@ public static unsafe partial class QuotaScanner
 
             if (n < 0)
             {
-                throw Error(Marshal.GetLastPInvokeError(), "readdir", path);
+                int errno = Marshal.GetLastPInvokeError();
+
+                // ENOENT: the directory was removed while open (it is empty, or being emptied): nothing left to count.
+                return errno == ENOENT ? names : throw Error(errno, "readdir", path);
             }
 
             if (n == 0)

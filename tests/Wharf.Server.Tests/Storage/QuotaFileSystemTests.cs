@@ -407,12 +407,19 @@ public sealed class QuotaScannerTests : IDisposable
                 Directory.CreateSymbolicLink(dir, _outside);
             }
         });
-        for (int round = 0; round < 50 && !swapper.IsCompleted; round++)
+        try
         {
-            Assert.Equal(new ScannedQuota(0, 0), QuotaScanner.Scan(_root));
+            for (int round = 0; round < 50 && !swapper.IsCompleted; round++)
+            {
+                Assert.Equal(new ScannedQuota(0, 0), QuotaScanner.Scan(_root));
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await swapper;
         }
 
-        await swapper;
         Assert.Equal(new ScannedQuota(0, 0), QuotaScanner.Scan(_root));
     }
 
