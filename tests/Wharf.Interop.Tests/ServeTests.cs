@@ -213,6 +213,84 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task HardLinkSymlinkAndTruncateTricksLeaveTheUsedQuotaEqualToANoFollowScan()
+    {
+        var home = await f.AddUserAsync("quotatricks", "--public-key", Pub(), "--quota-size", "1048576", "--quota-files", "10");
+        var local = Local("quotatricks");
+        await File.WriteAllBytesAsync(Path.Combine(local, "data.bin"), RandomNumberGenerator.GetBytes(100_000));
+
+        // OpenSSH sftp: ln is hardlink@openssh.com, ln -s a symlink.
+        var commands = new List<string> { "put data.bin data" };
+        for (int i = 0; i < 5; i++)
+        {
+            commands.AddRange(["ln data link", "rm data", "rename link data"]);
+        }
+
+        for (int i = 0; i < 10; i++)
+        {
+            commands.AddRange(["ln -s data s", "rm s"]);
+        }
+
+        var batch = await OpenSsh.SftpBatchAsync(f.Port, "quotatricks", commands, workingDirectory: local);
+        Assert.True(batch.ExitCode == 0, batch.StdErr);
+
+        // paramiko: SETSTAT size 0 on the path behind an open handle, then FSETSTAT to 2^64-1.
+        var py = """
+            import paramiko, sys
+            t = paramiko.Transport(("127.0.0.1", int(sys.argv[1])))
+            t.connect(username=sys.argv[2], pkey=paramiko.Ed25519Key.from_private_key_file(sys.argv[3]))
+            s = paramiko.SFTPClient.from_transport(t)
+            f = s.open("big", "wb")
+            f.set_pipelined(False)
+            chunk = b"x" * 65536
+            off = 0
+            refused = False
+            for i in range(40):
+                try:
+                    f.seek(off); f.write(chunk); f.flush()
+                    off += len(chunk)
+                    if off % (512 * 1024) == 0:
+                        s.truncate("big", 0)
+                except IOError:
+                    refused = True
+                    break
+            for i in range(3):
+                try:
+                    f.truncate(2**64 - 1)
+                except IOError:
+                    pass
+            f.close()
+            print("refused" if refused else "accepted", s.stat("big").st_size)
+            """;
+        var script = Path.Combine(local, "truncate.py");
+        await File.WriteAllTextAsync(script, py);
+        var run = await ProcessRunner.RunAsync(Python, [script, f.Port.ToString(), "quotatricks", TestKeys.Instance.UserKeyPath("ed25519")], timeout: TimeSpan.FromMinutes(3));
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        Assert.StartsWith("refused", run.StdOut.Trim());
+
+        async Task<(long Size, int Files)> UsedAsync()
+        {
+            var show = await f.UserAsync("show", "--username", "quotatricks");
+            using var doc = JsonDocument.Parse(show.StdOut);
+            return (doc.RootElement.GetProperty("used_quota_size").GetInt64(), doc.RootElement.GetProperty("used_quota_files").GetInt32());
+        }
+
+        var disk = Wharf.Server.Storage.QuotaScanner.Scan(home);
+        Assert.True(disk.Size <= 1_048_576, $"{disk.Size} bytes stored for a 1 MiB quota");
+        Assert.Equal((disk.Size, disk.Files), await UsedAsync());
+
+        // A symlink out of the home (put there behind Wharf's back), then a system command, whose end rescans the home.
+        File.CreateSymbolicLink(Path.Combine(home, "etc"), "/etc");
+        await File.WriteAllTextAsync(Path.Combine(local, "small.txt"), "hi");
+        string ssh = $"ssh -F /dev/null -p {f.Port} -i {TestKeys.Instance.UserKeyPath("ed25519")} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR";
+        var rsync = await ProcessRunner.RunAsync("rsync", ["-a", "-e", ssh, Path.Combine(local, "small.txt"), "quotatricks@127.0.0.1:small.txt"]);
+        Assert.True(rsync.ExitCode == 0, rsync.StdErr);
+        disk = Wharf.Server.Storage.QuotaScanner.Scan(home);
+        Assert.Equal((disk.Size, disk.Files), await UsedAsync());
+        Assert.True(disk.Size < 1_100_000 && disk.Files == 3, $"{disk}");
+    }
+
+    [Fact]
     public async Task DownloadBandwidthIsThrottled()
     {
         var home = await f.AddUserAsync("slow", "--public-key", Pub(), "--download-bandwidth", "512");

@@ -377,18 +377,13 @@ public sealed partial class WharfService : IAsyncDisposable
             return;
         }
 
-        long size = 0;
-        int files = 0;
-        foreach (var file in new DirectoryInfo(user.HomeDir).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
-        {
-            if (file.LinkTarget is null)
-            {
-                size += file.Length;
-                files++;
-            }
-        }
-
-        Tracker(user).Reset(size, files);
+        // Never follows a symlink (the scan may run as root) and counts like the live tracker;
+        // the temporary files of atomic uploads in flight are left to their handles' charges.
+        var tracker = Tracker(user);
+        var scanned = await Task.Run(() => QuotaScanner.Scan(user.HomeDir, tracker.InFlightFiles())).ConfigureAwait(false);
+        tracker.ApplyScan(scanned);
+        long size = tracker.UsedSize;
+        int files = tracker.UsedFiles;
         await _provider.UpdateQuotaAsync(user.Username, size, files, reset: true).ConfigureAwait(false);
     }
 

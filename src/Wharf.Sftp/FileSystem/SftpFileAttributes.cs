@@ -22,6 +22,19 @@ public sealed class SftpFileAttributes
     /// <summary>Modification time, seconds since the Unix epoch.</summary>
     public uint? ModifyTime { get; set; }
 
+    /// <summary>
+    /// Local only, never sent on the wire: the number of hard links (st_nlink), the inode and the
+    /// device, when the file system knows them. Quota accounting needs them to tell a file's last
+    /// name from one of several, and the same file reached by two paths.
+    /// </summary>
+    public uint? LinkCount { get; set; }
+
+    /// <summary>Local only (see <see cref="LinkCount"/>): st_ino.</summary>
+    public ulong? Inode { get; set; }
+
+    /// <summary>Local only (see <see cref="LinkCount"/>): st_dev.</summary>
+    public ulong? Device { get; set; }
+
     /// <summary>Extended attributes (type → data); rarely used.</summary>
     public List<KeyValuePair<string, byte[]>>? Extended { get; set; }
 
@@ -33,6 +46,7 @@ public sealed class SftpFileAttributes
     public SftpFileAttributes Clone() => new()
     {
         Size = Size, Uid = Uid, Gid = Gid, Permissions = Permissions, AccessTime = AccessTime, ModifyTime = ModifyTime,
+        LinkCount = LinkCount, Inode = Inode, Device = Device,
         Extended = Extended is null ? null : [.. Extended],
     };
 

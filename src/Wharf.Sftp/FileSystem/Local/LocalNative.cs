@@ -96,7 +96,8 @@ internal static unsafe partial class LocalNative
             AccessTime: *(long*)(buffer + 64),
             ModifyTime: *(long*)(buffer + 112),
             Inode: *(ulong*)(buffer + 32),
-            Device: ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140));
+            Device: ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140),
+            LinkCount: *(uint*)(buffer + 16));
         return 0;
     }
 

@@ -1,7 +1,7 @@
 namespace Wharf.Sftp.FileSystem.Local;
 
 /// <summary>The statx fields the file system uses.</summary>
-internal readonly record struct LocalStat(uint Mode, uint Uid, uint Gid, ulong Size, long AccessTime, long ModifyTime, ulong Inode, ulong Device)
+internal readonly record struct LocalStat(uint Mode, uint Uid, uint Gid, ulong Size, long AccessTime, long ModifyTime, ulong Inode, ulong Device, uint LinkCount = 1)
 {
     public uint Type => Mode & SftpFileAttributes.TypeMask;
 
@@ -21,6 +21,9 @@ internal readonly record struct LocalStat(uint Mode, uint Uid, uint Gid, ulong S
         Permissions = Mode,
         AccessTime = ClampTime(AccessTime),
         ModifyTime = ClampTime(ModifyTime),
+        LinkCount = LinkCount,
+        Inode = Inode,
+        Device = Device,
     };
 
     // Version 3 carries 32-bit unsigned times; times outside that range are pinned to its ends.
