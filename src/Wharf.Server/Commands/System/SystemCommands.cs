@@ -218,7 +218,13 @@ public static partial class SystemCommands
             Func<CancellationToken, Task<(long, long)>>? measure = null;
             if (limited)
             {
-                measure = context.MeasureUsage ?? (ct => HomeUsage.MeasureAsync(fs, ct));
+                // The quota's own scan: the same counting model, descriptor-relative, never following a link.
+                var homePath = context.HomeDirectory;
+                measure = context.MeasureUsage ?? (ct => Task.Run(() =>
+                {
+                    var q = Storage.QuotaScanner.Scan(homePath);
+                    return (q.Size, (long)q.Files);
+                }, ct));
             }
 
             return await PumpAsync(ctx, psi, measure, context).ConfigureAwait(false);
@@ -267,7 +273,18 @@ public static partial class SystemCommands
     private static async Task<int> PumpAsync(SshCommandContext ctx, ProcessStartInfo psi, Func<CancellationToken, Task<(long Size, long Files)>>? measure, SystemCommandContext context)
     {
         // The baseline is taken before the program starts, so all it stores is measured against what was left.
-        (long Size, long Files) baseline = measure is null ? default : await measure(ctx.Aborted).ConfigureAwait(false);
+        (long Size, long Files) baseline = default;
+        if (measure is not null)
+        {
+            if (await TryMeasureAsync(measure, ctx.Aborted).ConfigureAwait(false) is not { } start)
+            {
+                await ctx.Channel.WriteErrorAsync("wharf: the home cannot be measured for the quota\n"u8.ToArray(), ctx.Aborted).ConfigureAwait(false);
+                return 1;
+            }
+
+            baseline = start;
+        }
+
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("the process did not start");
         int overQuota = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.Aborted);
@@ -332,7 +349,11 @@ public static partial class SystemCommands
                 while (!process.HasExited)
                 {
                     await Task.Delay(UsagePollInterval, stop.Token).ConfigureAwait(false);
-                    var now = await measure(stop.Token).ConfigureAwait(false);
+                    if (await TryMeasureAsync(measure, stop.Token).ConfigureAwait(false) is not { } now)
+                    {
+                        continue; // a directory vanished or was unreadable mid-walk: the next poll sees the home again
+                    }
+
                     if ((context.RemainingQuotaBytes is { } bytes && now.Size - baseline.Size > bytes)
                         || (context.RemainingQuotaFiles is { } files && now.Files - baseline.Files > files))
                     {
@@ -367,7 +388,7 @@ public static partial class SystemCommands
         bool overAtEnd = false;
         if (measure is not null && Volatile.Read(ref overQuota) == 0)
         {
-            var end = await measure(CancellationToken.None).ConfigureAwait(false);
+            var end = await TryMeasureAsync(measure, CancellationToken.None).ConfigureAwait(false) ?? baseline;
             if ((context.RemainingQuotaBytes is { } b && end.Size - baseline.Size >= b) || (context.RemainingQuotaFiles is { } f && end.Files - baseline.Files > f)
                 || process.ExitCode == 128 + 25 || Volatile.Read(ref tooLarge) == 1)
             {
@@ -387,6 +408,19 @@ public static partial class SystemCommands
         }
 
         return process.ExitCode;
+    }
+
+    /// <summary>One measurement of the home, or null when the walk failed (the home changed under it, or a directory is unreadable).</summary>
+    private static async Task<(long Size, long Files)?> TryMeasureAsync(Func<CancellationToken, Task<(long Size, long Files)>> measure, CancellationToken ct)
+    {
+        try
+        {
+            return await measure(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Sftp.SftpException)
+        {
+            return null;
+        }
     }
 
     private static async Task CopyOutAsync(Stream source, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> write, CancellationToken ct)
