@@ -229,6 +229,11 @@ public static partial class SystemCommands
 
             return await PumpAsync(ctx, psi, measure, context).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is Sftp.SftpException or IOException or UnauthorizedAccessException)
+        {
+            // The home or the repository changed under the checks (removed, replaced): refuse cleanly.
+            return await FailAsync(ctx, $"wharf: {command.Program}: {e.Message}\n", 1).ConfigureAwait(false);
+        }
         finally
         {
             foreach (var h in held)
@@ -254,12 +259,13 @@ public static partial class SystemCommands
         return status;
     }
 
+    /// <summary>A private directory (mkdtemp: mode 0700, a name nobody can guess or plant beforehand) for the filtered configs.</summary>
+    private static readonly Lazy<string> FilteredConfigDirectory = new(() => Directory.CreateTempSubdirectory("wharf-git-config-").FullName);
+
     /// <summary>The filtered config goes to a directory only the server's user can enter; the file itself is world-readable so the sandboxed uid can read it through the bind.</summary>
     private static string WriteFilteredConfig(string text)
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"wharf-git-config-{Environment.ProcessId.ToString(global::System.Globalization.CultureInfo.InvariantCulture)}");
-        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var dir = FilteredConfigDirectory.Value;
         var path = Path.Combine(dir, Guid.NewGuid().ToString("N"));
         using (var f = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
         {
