@@ -215,7 +215,8 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     [Fact]
     public async Task HardLinkSymlinkAndTruncateTricksLeaveTheUsedQuotaEqualToANoFollowScan()
     {
-        var home = await f.AddUserAsync("quotatricks", "--public-key", Pub(), "--quota-size", "1048576", "--quota-files", "10");
+        // A uid of its own: the rsync below (which triggers the rescan) never runs as root.
+        var home = await f.AddUserAsync("quotatricks", "--public-key", Pub(), "--quota-size", "1048576", "--quota-files", "10", "--uid", "2103", "--gid", "2103");
         var local = Local("quotatricks");
         await File.WriteAllBytesAsync(Path.Combine(local, "data.bin"), RandomNumberGenerator.GetBytes(100_000));
 

@@ -133,7 +133,7 @@ public sealed class LoginPolicyTests
             Assert.NotNull(LoginPolicy.CheckPassword(c.User, "guess", ip, Now)); // every case fails; also warms up
         }
 
-        for (int round = 0; round < 6; round++)
+        for (int round = 0; round < 10; round++)
         {
             for (int k = 0; k < cases.Length; k++)
             {
@@ -149,7 +149,9 @@ public sealed class LoginPolicyTests
         for (int i = 1; i < cases.Length; i++)
         {
             double ratio = best[i] / best[0];
-            Assert.True(ratio is > 0.5 and < 1.7, $"{cases[i].Name}: {best[i]:F1} ms against {best[0]:F1} ms for a wrong password");
+            // A skipped hash shows as a ratio near 0; the upper bound is loose because a loaded CI machine
+            // (tests run in parallel) once put one case at 1.8x with nothing but noise.
+            Assert.True(ratio is > 0.5 and < 2.2, $"{cases[i].Name}: {best[i]:F1} ms against {best[0]:F1} ms for a wrong password");
         }
     }
 
