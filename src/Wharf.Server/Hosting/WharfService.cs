@@ -301,9 +301,13 @@ public sealed partial class WharfService : IAsyncDisposable
         bool root = Environment.IsPrivilegedProcess;
         EnsureHome(user);
 
+        var permissions = new PermissionSet(user.Permissions.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value));
         IFileSystem fs = new LocalFileSystem(new LocalFileSystemOptions
         {
             RootDirectory = user.HomeDir,
+            // PermissionFileSystem judges canonical paths and hands them down: where permissions differ,
+            // a symlink swapped into such a path after the check fails the operation instead of redirecting it.
+            RefuseSymlinksInPaths = !permissions.IsUniform,
             Umask = _settings.Umask,
             UploadMode = _settings.UploadMode,
             SetStatMode = _settings.SetStatMode,
@@ -324,7 +328,7 @@ public sealed partial class WharfService : IAsyncDisposable
         }
 
         fs = new AuditFileSystem(fs, _log, user.Username, session.Id, protocol, Events, user.HomeDir);
-        return new PermissionFileSystem(fs, new PermissionSet(user.Permissions.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value)));
+        return new PermissionFileSystem(fs, permissions);
     }
 
     /// <summary>Creates a missing home, owned by the user's uid/gid when the server runs as root (whichever protocol logs in first).</summary>

@@ -68,8 +68,13 @@ public sealed class PermissionFileSystem(IFileSystem inner, PermissionSet permis
     }
 
     /// <summary>stat and lstat need no permission (as in SFTPGo, listing the parent shows the same).</summary>
-    public ValueTask<SftpFileAttributes> GetAttributesAsync(string path, bool followLinks, CancellationToken ct) =>
-        inner.GetAttributesAsync(path, followLinks, ct);
+    public async ValueTask<SftpFileAttributes> GetAttributesAsync(string path, bool followLinks, CancellationToken ct)
+    {
+        // No permission, but the canonical path all the same: the file system below refuses symlinks
+        // in the paths it is given when permissions differ between directories (see WharfService).
+        string at = followLinks ? await ResolveAsync(path, ct).ConfigureAwait(false) : await EntryAsync(path, ct).ConfigureAwait(false);
+        return await inner.GetAttributesAsync(at, followLinks, ct).ConfigureAwait(false);
+    }
 
     /// <summary>setstat is judged in the directory holding what it changes: the link's target when following, else the entry.</summary>
     public async ValueTask SetAttributesAsync(string path, SftpFileAttributes attributes, bool followLinks, CancellationToken ct)
@@ -225,7 +230,8 @@ public sealed class PermissionFileSystem(IFileSystem inner, PermissionSet permis
     }
 
     /// <summary>Needs no permission: the target is only text.</summary>
-    public ValueTask<string> ReadLinkAsync(string path, CancellationToken ct) => inner.ReadLinkAsync(path, ct);
+    public async ValueTask<string> ReadLinkAsync(string path, CancellationToken ct) =>
+        await inner.ReadLinkAsync(await EntryAsync(path, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
     /// <summary>
     /// Judged in the canonical directory the link is made in. What it points to needs no check: any
@@ -260,7 +266,8 @@ public sealed class PermissionFileSystem(IFileSystem inner, PermissionSet permis
     public ValueTask<string> GetCanonicalPathAsync(string path, CancellationToken ct) => inner.GetCanonicalPathAsync(path, ct);
 
     /// <inheritdoc/>
-    public ValueTask<SftpFileSystemStats> GetFileSystemStatsAsync(string path, CancellationToken ct) => inner.GetFileSystemStatsAsync(path, ct);
+    public async ValueTask<SftpFileSystemStats> GetFileSystemStatsAsync(string path, CancellationToken ct) =>
+        await inner.GetFileSystemStatsAsync(await ResolveAsync(path, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public string? GetUserName(uint uid) => (inner as IFileOwnerNames)?.GetUserName(uid);

@@ -30,7 +30,7 @@ public sealed class PermissionFileSystemTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(_root, "lnk_ro"), "ro");
         File.CreateSymbolicLink(Path.Combine(_root, "lnk_nodl"), "nodl");
         File.CreateSymbolicLink(Path.Combine(_root, "flnk"), "ro/file.txt");
-        _fs = new PermissionFileSystem(new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _root }), new PermissionSet(new Dictionary<string, IReadOnlyCollection<string>>
+        _fs = new PermissionFileSystem(new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _root, RefuseSymlinksInPaths = true }), new PermissionSet(new Dictionary<string, IReadOnlyCollection<string>>
         {
             ["/"] = ["*"],
             ["/ro"] = ["list", "download"],
@@ -119,7 +119,7 @@ public sealed class PermissionFileSystemTests : IDisposable
     [Fact]
     public async Task PermissionFileSystemListsBySymlinkTargetDirectory()
     {
-        var fs = new PermissionFileSystem(new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _root }), new PermissionSet(new Dictionary<string, IReadOnlyCollection<string>>
+        var fs = new PermissionFileSystem(new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _root, RefuseSymlinksInPaths = true }), new PermissionSet(new Dictionary<string, IReadOnlyCollection<string>>
         {
             ["/"] = ["*"],
             ["/nodl"] = [],
@@ -161,7 +161,7 @@ public sealed class PermissionFileSystemTests : IDisposable
         // Moved into a configured path that does not grant rename: its files would take those rules.
         Directory.CreateDirectory(Disk("/plain"));
         File.WriteAllText(Disk("/plain/x.txt"), "x");
-        var fs = new PermissionFileSystem(new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _root }), new PermissionSet(new Dictionary<string, IReadOnlyCollection<string>>
+        var fs = new PermissionFileSystem(new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _root, RefuseSymlinksInPaths = true }), new PermissionSet(new Dictionary<string, IReadOnlyCollection<string>>
         {
             ["/"] = ["*"],
             ["/locked"] = ["list"],
@@ -178,7 +178,7 @@ public sealed class PermissionFileSystemTests : IDisposable
     [Fact]
     public async Task PermissionFileSystemPosixRenameOverAnExistingFileNeedsOverwrite()
     {
-        var fs = new PermissionFileSystem(new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _root }),
+        var fs = new PermissionFileSystem(new LocalFileSystem(new LocalFileSystemOptions { RootDirectory = _root, RefuseSymlinksInPaths = true }),
             PermissionSet.ParseGlobal("list,download,upload,rename"));
         File.WriteAllText(Disk("/new.txt"), "new");
         await DeniedAsync(async () => await fs.RenameAsync("/new.txt", "/mine.txt", overwrite: true, default));

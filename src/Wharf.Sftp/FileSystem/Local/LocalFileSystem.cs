@@ -46,7 +46,7 @@ public sealed class LocalFileSystem : IFileSystem, IFileOwnerNames, IDisposable
         _root = Wrap(LocalNative.Open(rootPath, OPath | ODirectory | OCloExec, 0), out int errno)
             ?? throw new IOException($"Cannot open the root directory {rootPath}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}", errno);
         _runningAsRoot = GetEffectiveUid() == 0;
-        _resolver = new LocalPathResolver(_root, !options.DisableOpenat2);
+        _resolver = new LocalPathResolver(_root, !options.DisableOpenat2, options.RefuseSymlinksInPaths);
     }
 
     internal LocalPathResolver Resolver => _resolver;

@@ -31,6 +31,17 @@ public sealed class LocalFileSystemOptions
     /// <summary>As <see cref="Uid"/>, for the group.</summary>
     public uint? Gid { get; init; }
 
+    /// <summary>
+    /// For a file system behind a wrapper that judges each operation on the canonical path and
+    /// passes that path on (Wharf's per-directory permissions): a symlink met while resolving a path
+    /// — in a directory component, or a last component the operation would follow — fails the
+    /// operation ("too many levels of symbolic links") instead of being followed. A directory swapped
+    /// for a symlink between the wrapper's check and the operation then cannot send the operation
+    /// somewhere the check did not look. <see cref="LocalFileSystem.GetCanonicalPathAsync"/> still
+    /// follows links (it is how the wrapper finds the canonical path). Off by default.
+    /// </summary>
+    public bool RefuseSymlinksInPaths { get; init; }
+
     /// <summary>Test hook: resolve every path with the component walk, as on kernels without openat2.</summary>
     internal bool DisableOpenat2 { get; init; }
 }

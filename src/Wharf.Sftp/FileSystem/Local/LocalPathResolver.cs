@@ -20,13 +20,19 @@ internal sealed class LocalPathResolver
     private const int WalkFlags = OPath | OCloExec;
     private const ulong ResolveFlags = ResolveBeneath | ResolveNoMagicLinks;
 
+    private const ulong ResolveNoSymlinks = 0x04;
+
     private readonly SafeFileHandle _root;
+    private readonly bool _refuseSymlinks;
+    private readonly ulong _resolveFlags;
     private volatile bool _useOpenat2;
 
-    public LocalPathResolver(SafeFileHandle root, bool useOpenat2)
+    public LocalPathResolver(SafeFileHandle root, bool useOpenat2, bool refuseSymlinks = false)
     {
         _root = root;
         _useOpenat2 = useOpenat2;
+        _refuseSymlinks = refuseSymlinks;
+        _resolveFlags = refuseSymlinks ? ResolveFlags | ResolveNoSymlinks : ResolveFlags;
     }
 
     public SafeFileHandle Root => _root;
@@ -46,7 +52,7 @@ internal sealed class LocalPathResolver
         if (!canonical && _useOpenat2 && components.Count > 0 && components[^1] != "..")
         {
             string parent = components.Count == 1 ? "." : string.Join('/', components.Take(components.Count - 1));
-            int fd = Openat2(_root, parent, OPath | ODirectory | OCloExec, ResolveFlags);
+            int fd = Openat2(_root, parent, OPath | ODirectory | OCloExec, _resolveFlags);
             if (fd >= 0)
             {
                 var dir = new SafeFileHandle(fd, ownsHandle: true);
@@ -77,7 +83,7 @@ internal sealed class LocalPathResolver
             }
         }
 
-        return Walk(components, followLast, allowMissing, operation, path);
+        return Walk(components, followLast, allowMissing, operation, path, !_refuseSymlinks);
     }
 
     /// <summary>Opens the object <paramref name="path"/> names, following every symlink (inside the root).</summary>
@@ -87,7 +93,7 @@ internal sealed class LocalPathResolver
         if (_useOpenat2)
         {
             string relative = components.Count == 0 ? "." : string.Join('/', components);
-            int fd = Openat2(_root, relative, flags | OCloExec, ResolveFlags);
+            int fd = Openat2(_root, relative, flags | OCloExec, _resolveFlags);
             if (fd >= 0)
             {
                 return new SafeFileHandle(fd, ownsHandle: true);
@@ -98,7 +104,7 @@ internal sealed class LocalPathResolver
 
         for (int attempt = 0; ; attempt++)
         {
-            using var entry = Walk(components, followLast: true, allowMissing: false, operation, path);
+            using var entry = Walk(components, followLast: true, allowMissing: false, operation, path, !_refuseSymlinks);
             var handle = Wrap(OpenAt(entry.Directory, entry.Name, flags | ONoFollow | OCloExec, 0), out int errno);
             if (handle is not null)
             {
@@ -116,7 +122,7 @@ internal sealed class LocalPathResolver
     /// <summary>The canonical virtual path (symlinks resolved inside the root; a missing last component allowed).</summary>
     public string Canonicalize(string path, string operation)
     {
-        using var entry = Walk(LocalPath.Split(path, operation), followLast: true, allowMissing: true, operation, path);
+        using var entry = Walk(LocalPath.Split(path, operation), followLast: true, allowMissing: true, operation, path, followSymlinks: true);
         return entry.CanonicalPath;
     }
 
@@ -139,7 +145,7 @@ internal sealed class LocalPathResolver
         }
     }
 
-    private ResolvedEntry Walk(List<string> components, bool followLast, bool allowMissing, string operation, string path)
+    private ResolvedEntry Walk(List<string> components, bool followLast, bool allowMissing, string operation, string path, bool followSymlinks)
     {
         var pending = new Stack<string>();
         for (int i = components.Count - 1; i >= 0; i--)
@@ -206,7 +212,7 @@ internal sealed class LocalPathResolver
 
                     if (stat.IsSymbolicLink && (!last || followLast))
                     {
-                        if (++links > MaxSymlinks)
+                        if (!followSymlinks || ++links > MaxSymlinks)
                         {
                             throw LocalErrorMapper.FromErrno(ELOOP, operation, path);
                         }
