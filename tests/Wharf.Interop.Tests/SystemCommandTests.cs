@@ -463,8 +463,25 @@ public sealed class SystemCommandTests : IAsyncLifetime
             await File.WriteAllTextAsync(Path.Combine(many, $"f{i}.txt"), "x");
         }
 
+        // Ten files left: rsync creates them faster than any poll, so the transfer that ends over the
+        // quota has the files it created taken back. Before: 50 files stored for a quota of 10.
+        await File.WriteAllTextAsync(Path.Combine(Home, "kept.txt"), "was here before");
+        await Own(Path.Combine(Home, "kept.txt"));
         var m = await Rsync("-rz", many + "/", "dave@127.0.0.1:many/");
         Assert.NotEqual(0, m.ExitCode);
         Assert.Contains("quota exceeded", m.StdErr);
+        Assert.Empty(Directory.GetFiles(Home, "f*.txt", SearchOption.AllDirectories));
+        Assert.Equal("was here before", await File.ReadAllTextAsync(Path.Combine(Home, "kept.txt")));
+
+        // Within the quota the same transfer works.
+        Directory.Delete(many, true);
+        Directory.CreateDirectory(many);
+        for (int i = 0; i < 5; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(many, $"g{i}.txt"), "x");
+        }
+
+        AssertOk(await Rsync("-rz", many + "/", "dave@127.0.0.1:few/"));
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(Home, "few")).Length);
     }
 }

@@ -22,6 +22,9 @@ public static partial class SystemCommands
     /// <summary>Where the repository a git command works on appears inside the sandbox.</summary>
     internal const string RepositoryInside = "/repo";
 
+    /// <summary>PumpAsync's result when the program was stopped, or ended, over the quota (the client sees 1).</summary>
+    private const int QuotaExceededStatus = -2;
+
     /// <summary>How often an upload's real usage is measured against the quota.</summary>
     internal static TimeSpan UsagePollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
@@ -52,7 +55,11 @@ public static partial class SystemCommands
     /// A checked command ready to run: the program, its arguments, whether client data counts against the
     /// quota, and for git the repository (virtual path) whose directory is mounted at <see cref="RepositoryInside"/>.
     /// </summary>
-    internal sealed record Command(string Program, List<string> Arguments, bool CountsAgainstQuota, string? Repository = null);
+    /// <remarks>
+    /// <see cref="TakesBackOnQuota"/>: an upload that ends over the quota has the files it created removed
+    /// (rsync, whose files are independent); a git push keeps its single pack (see <see cref="Plan"/>).
+    /// </remarks>
+    internal sealed record Command(string Program, List<string> Arguments, bool CountsAgainstQuota, string? Repository = null, bool TakesBackOnQuota = false);
 
     /// <summary>Checks the command line; null with a message when refused. For the unit tests.</summary>
     internal static Command? Plan(IReadOnlyList<string> args, SystemCommandContext context, out string error, bool? privileged = null)
@@ -85,7 +92,7 @@ public static partial class SystemCommands
                 return null;
             }
 
-            return new Command("rsync", rsync.Arguments.Skip(1).ToList(), !rsync.Sender);
+            return new Command("rsync", rsync.Arguments.Skip(1).ToList(), !rsync.Sender, TakesBackOnQuota: !rsync.Sender);
         }
 
         if (args.Count != 2)
@@ -113,6 +120,9 @@ public static partial class SystemCommands
         [
             "-c", "core.hooksPath=/dev/null", "-c", "core.alternateRefsCommand=true", "-c", "core.fsmonitor=false",
             "-c", "protocol.allow=never", "-c", "receive.certNonceSeed=",
+            // A push is kept as one pack (never exploded into loose objects): one new file of at most the
+            // quota left (RLIMIT_FSIZE) and its index, so a push can overshoot the file quota by two at most.
+            "-c", "receive.unpackLimit=1", "-c", "transfer.unpackLimit=1",
             name["git-".Length..],
         ];
         if (name == "git-upload-pack")
@@ -227,7 +237,20 @@ public static partial class SystemCommands
                 }, ct));
             }
 
-            return await PumpAsync(ctx, psi, measure, context).ConfigureAwait(false);
+            HashSet<string>? before = limited && command.TakesBackOnQuota ? await NewFiles.ListAsync(fs, ctx.Aborted).ConfigureAwait(false) : null;
+            int status = await PumpAsync(ctx, psi, measure, context).ConfigureAwait(false);
+            if (status == QuotaExceededStatus && before is not null)
+            {
+                // The program stored more than the quota left before it could be stopped: what it created goes,
+                // so the home never keeps more than the limit (files it rewrote stay, in their new version).
+                int removed = await NewFiles.RemoveCreatedAsync(fs, before, CancellationToken.None).ConfigureAwait(false);
+                if (removed > 0)
+                {
+                    await ctx.Channel.WriteErrorAsync(Encoding.UTF8.GetBytes($"wharf: {removed} file(s) this transfer created were removed\n"), ctx.Aborted).ConfigureAwait(false);
+                }
+            }
+
+            return status == QuotaExceededStatus ? 1 : status;
         }
         catch (Exception e) when (e is Sftp.SftpException or IOException or UnauthorizedAccessException)
         {
@@ -404,13 +427,13 @@ public static partial class SystemCommands
 
         if (Volatile.Read(ref overQuota) == 1)
         {
-            return 1;
+            return QuotaExceededStatus;
         }
 
         if (overAtEnd)
         {
             await ctx.Channel.WriteErrorAsync("wharf: quota exceeded\n"u8.ToArray(), ctx.Aborted).ConfigureAwait(false);
-            return 1;
+            return QuotaExceededStatus;
         }
 
         return process.ExitCode;
