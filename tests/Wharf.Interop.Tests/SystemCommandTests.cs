@@ -484,4 +484,15 @@ public sealed class SystemCommandTests : IAsyncLifetime
         AssertOk(await Rsync("-rz", many + "/", "dave@127.0.0.1:few/"));
         Assert.Equal(5, Directory.GetFiles(Path.Combine(Home, "few")).Length);
     }
+
+    [Fact]
+    public async Task AnUploadThatExactlyFillsTheQuotaIsKept()
+    {
+        // dave has 100,000 bytes left: a file of exactly that size is within the quota, not over it.
+        var src = Path.Combine(_root, "exact");
+        Directory.CreateDirectory(src);
+        await File.WriteAllBytesAsync(Path.Combine(src, "full.bin"), RandomNumberGenerator.GetBytes(100_000));
+        AssertOk(await Rsync("-r", src + "/", "dave@127.0.0.1:exact/"));
+        Assert.Equal(100_000, new FileInfo(Path.Combine(Home, "exact", "full.bin")).Length);
+    }
 }

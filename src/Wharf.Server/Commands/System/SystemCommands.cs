@@ -418,7 +418,7 @@ public static partial class SystemCommands
         if (measure is not null && Volatile.Read(ref overQuota) == 0)
         {
             var end = await TryMeasureAsync(measure, CancellationToken.None).ConfigureAwait(false) ?? baseline;
-            if ((context.RemainingQuotaBytes is { } b && end.Size - baseline.Size >= b) || (context.RemainingQuotaFiles is { } f && end.Files - baseline.Files > f)
+            if ((context.RemainingQuotaBytes is { } b && end.Size - baseline.Size > b) || (context.RemainingQuotaFiles is { } f && end.Files - baseline.Files > f)
                 || process.ExitCode == 128 + 25 || Volatile.Read(ref tooLarge) == 1)
             {
                 overAtEnd = true;
