@@ -4,6 +4,7 @@ using Wharf.Server.Accounts.Passwords;
 
 namespace Wharf.Server.Tests.Accounts;
 
+[Collection(TimingCollection.Name)]
 public sealed class LoginPolicyTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);

@@ -4,6 +4,7 @@ using Wharf.Server.Accounts.Passwords;
 
 namespace Wharf.Server.Tests.Passwords;
 
+[Collection(TimingCollection.Name)]
 public class PasswordHasherTests
 {
     [Theory]
