@@ -102,5 +102,5 @@ public sealed class PermissionSet
     /// True when every permission is granted in every directory: nothing a program could do in the home
     /// is then beyond the user's rights (the condition for running rsync and git).
     /// </summary>
-    public bool IsFullEverywhere => _byDepth.All(kv => Permission.Names.All(kv.Value.Contains));
+    public bool IsFullEverywhere => IsUniform && Permission.Names.All(_byDepth[0].Value.Contains);
 }

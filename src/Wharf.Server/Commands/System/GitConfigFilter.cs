@@ -112,7 +112,7 @@ internal static class GitConfigFilter
             }
 
             string key = text[start..i].ToLowerInvariant();
-            string full = subsection is null ? $"{section}.{key}" : $"{section}.{key}";
+            string full = $"{section}.{key}"; // a subsection's keys are matched without its name
             string shown = subsection is null ? $"{section}.{key}" : $"{section}.{subsection}.{key}";
             bool allowed = subsection is null ? Plain.Contains(full) : WithSubsection.Contains(full);
             if (!allowed)

@@ -213,17 +213,6 @@ internal static class RsyncArguments
             return null;
         }
 
-        foreach (var p in paths)
-        {
-            var dir = p;
-            var missing = Permission.Names.FirstOrDefault(n => !permissions.Has(dir, n));
-            if (missing is not null)
-            {
-                error = "rsync requires full permissions";
-                return null;
-            }
-        }
-
         AddLinkOption(output, paths.All(p => permissions.Has(p, Permission.CreateSymlinks)));
         return new Plan(output, sender, paths);
     }
