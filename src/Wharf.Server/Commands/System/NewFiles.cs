@@ -73,16 +73,18 @@ internal static class NewFiles
     }
 
     /// <summary>
-    /// Removes the regular files that are in the home now but were not in <paramref name="before"/>;
-    /// returns how many. Files that existed before and were rewritten are kept: taking them back would
-    /// lose what the user had.
+    /// Removes the regular files at or under <paramref name="under"/> (the program's destination) that
+    /// are there now but were not in <paramref name="before"/>; returns how many. Files that existed
+    /// before and were rewritten are kept: taking them back would lose what the user had. Files that
+    /// appeared elsewhere in the home meanwhile (another session's uploads) are not the program's and stay.
     /// </summary>
-    internal static async Task<int> RemoveCreatedAsync(IFileSystem fs, HashSet<string> before, CancellationToken ct)
+    internal static async Task<int> RemoveCreatedAsync(IFileSystem fs, HashSet<string> before, string under, CancellationToken ct)
     {
+        string prefix = under == "/" ? "/" : under.TrimEnd('/') + "/";
         int removed = 0;
         foreach (var path in await ListAsync(fs, ct).ConfigureAwait(false))
         {
-            if (before.Contains(path))
+            if (before.Contains(path) || !(path.StartsWith(prefix, StringComparison.Ordinal) || path == under.TrimEnd('/')))
             {
                 continue;
             }

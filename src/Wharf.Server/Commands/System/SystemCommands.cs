@@ -56,10 +56,11 @@ public static partial class SystemCommands
     /// quota, and for git the repository (virtual path) whose directory is mounted at <see cref="RepositoryInside"/>.
     /// </summary>
     /// <remarks>
-    /// <see cref="TakesBackOnQuota"/>: an upload that ends over the quota has the files it created removed
-    /// (rsync, whose files are independent); a git push keeps its single pack (see <see cref="Plan"/>).
+    /// <see cref="TakeBackUnder"/>: an upload that ends over the quota has the files it created at or under
+    /// this virtual path removed (rsync's destination; its files are independent); null for a git push,
+    /// which keeps its single pack (see <see cref="Plan"/>).
     /// </remarks>
-    internal sealed record Command(string Program, List<string> Arguments, bool CountsAgainstQuota, string? Repository = null, bool TakesBackOnQuota = false);
+    internal sealed record Command(string Program, List<string> Arguments, bool CountsAgainstQuota, string? Repository = null, string? TakeBackUnder = null);
 
     /// <summary>Checks the command line; null with a message when refused. For the unit tests.</summary>
     internal static Command? Plan(IReadOnlyList<string> args, SystemCommandContext context, out string error, bool? privileged = null)
@@ -92,7 +93,8 @@ public static partial class SystemCommands
                 return null;
             }
 
-            return new Command("rsync", rsync.Arguments.Skip(1).ToList(), !rsync.Sender, TakesBackOnQuota: !rsync.Sender);
+            // A receiver writes under its one destination: only what appears there can be rsync's.
+            return new Command("rsync", rsync.Arguments.Skip(1).ToList(), !rsync.Sender, TakeBackUnder: rsync.Sender ? null : rsync.VirtualPaths[^1]);
         }
 
         if (args.Count != 2)
@@ -237,13 +239,13 @@ public static partial class SystemCommands
                 }, ct));
             }
 
-            HashSet<string>? before = limited && command.TakesBackOnQuota ? await NewFiles.ListAsync(fs, ctx.Aborted).ConfigureAwait(false) : null;
+            HashSet<string>? before = limited && command.TakeBackUnder is not null ? await NewFiles.ListAsync(fs, ctx.Aborted).ConfigureAwait(false) : null;
             int status = await PumpAsync(ctx, psi, measure, context).ConfigureAwait(false);
             if (status == QuotaExceededStatus && before is not null)
             {
                 // The program stored more than the quota left before it could be stopped: what it created goes,
                 // so the home never keeps more than the limit (files it rewrote stay, in their new version).
-                int removed = await NewFiles.RemoveCreatedAsync(fs, before, CancellationToken.None).ConfigureAwait(false);
+                int removed = await NewFiles.RemoveCreatedAsync(fs, before, command.TakeBackUnder!, CancellationToken.None).ConfigureAwait(false);
                 if (removed > 0)
                 {
                     await ctx.Channel.WriteErrorAsync(Encoding.UTF8.GetBytes($"wharf: {removed} file(s) this transfer created were removed\n"), ctx.Aborted).ConfigureAwait(false);
