@@ -150,9 +150,9 @@ public sealed class LoginPolicyTests
         for (int i = 1; i < cases.Length; i++)
         {
             double ratio = best[i] / best[0];
-            // A skipped hash shows as a ratio near 0; the upper bound is loose because a loaded CI machine
-            // (tests run in parallel) once put one case at 1.8x with nothing but noise.
-            Assert.True(ratio is > 0.5 and < 2.2, $"{cases[i].Name}: {best[i]:F1} ms against {best[0]:F1} ms for a wrong password");
+            // A skipped hash shows as a ratio near 0, a doubled one near 2. The class runs alone
+            // (TimingCollection): with other tests beside it, noise once put a case at 1.8.
+            Assert.True(ratio is > 0.5 and < 1.7, $"{cases[i].Name}: {best[i]:F1} ms against {best[0]:F1} ms for a wrong password");
         }
     }
 
