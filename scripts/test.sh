@@ -16,6 +16,12 @@ for f in artifacts/test-results/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f2=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f2:-0}))
 done
+if [ "$failed" -gt 0 ]; then
+  # CI keeps only the tail of the output: repeat each failure (name and first lines of its
+  # message) just above the summary so a failed run says what failed.
+  echo "=== failed tests ==="
+  python3 scripts/trx-failures.py artifacts/test-results/*.trx || true
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed"
 exit $status
