@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh || { echo "could not install test dependencies"; exit 1; }
+# The OpenSSH 10.5 interop tests run the client built here (Debian's is 9.2).
+WHARF_OPENSSH10=$(bash scripts/build-openssh.sh) || { echo "could not build OpenSSH 10.5"; echo "0 passed, 1 failed"; exit 1; }
+export WHARF_OPENSSH10
 dotnet build Wharf.slnx -c Release -nologo -clp:ErrorsOnly || { echo "0 passed, 1 failed"; exit 1; }
 rm -rf artifacts/test-results
 status=0

@@ -4,7 +4,8 @@ namespace Wharf.Interop.Tests;
 public static class OpenSsh
 {
     public static Task<ProcessRunner.Result> RunAsync(int port, string user, string command, IEnumerable<string>? options = null,
-        string? identity = null, string? password = null, byte[]? stdin = null, string? stdinFile = null, TimeSpan? timeout = null)
+        string? identity = null, string? password = null, byte[]? stdin = null, string? stdinFile = null, TimeSpan? timeout = null,
+        string? openSshDir = null)
     {
         var args = new List<string>
         {
@@ -48,7 +49,8 @@ public static class OpenSsh
 
         args.Add(user + "@127.0.0.1");
         args.Add(command);
-        return ProcessRunner.RunAsync("ssh", args, stdin, env, timeout ?? TimeSpan.FromSeconds(90), stdinFile);
+        var ssh = openSshDir is null ? "ssh" : Path.Combine(openSshDir, "ssh");
+        return ProcessRunner.RunAsync(ssh, args, stdin, env, timeout ?? TimeSpan.FromSeconds(90), stdinFile);
     }
 
     /// <summary>Runs OpenSSH's sftp with password login (askpass), commands on standard input.</summary>
@@ -76,16 +78,22 @@ public static class OpenSsh
     /// <summary>Runs OpenSSH's sftp in batch mode (-b) with public key login; each line a command.</summary>
     public static async Task<ProcessRunner.Result> SftpBatchAsync(int port, string user, IEnumerable<string> commands,
         IEnumerable<string>? options = null, string? identity = null, string? workingDirectory = null, TimeSpan? timeout = null,
-        IEnumerable<string>? sftpFlags = null)
+        IEnumerable<string>? sftpFlags = null, string? openSshDir = null, string logLevel = "ERROR")
     {
         var batch = Path.Combine(TestKeys.Instance.Directory, "batch-" + Guid.NewGuid().ToString("N")[..8]);
         await File.WriteAllLinesAsync(batch, commands);
         var args = new List<string>
         {
             "-F", "/dev/null", "-P", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-b", batch,
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=" + logLevel,
             "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", identity ?? TestKeys.Instance.UserKeyPath("ed25519"),
         };
+        if (openSshDir is not null)
+        {
+            // sftp runs the ssh it was built with (an installed path) unless told which.
+            args.AddRange(["-S", Path.Combine(openSshDir, "ssh")]);
+        }
+
         foreach (var o in options ?? [])
         {
             args.AddRange(["-o", o]);
@@ -93,7 +101,8 @@ public static class OpenSsh
 
         args.AddRange(sftpFlags ?? []);
         args.Add(user + "@127.0.0.1");
-        var sh = new List<string> { "-c", "cd \"$0\" && exec sftp \"$@\"", workingDirectory ?? TestKeys.Instance.Directory };
+        var sftp = openSshDir is null ? "sftp" : Path.Combine(openSshDir, "sftp");
+        var sh = new List<string> { "-c", "cd \"$0\" && p=$1 && shift && exec \"$p\" \"$@\"", workingDirectory ?? TestKeys.Instance.Directory, sftp };
         sh.AddRange(args);
         try
         {
@@ -102,6 +111,27 @@ public static class OpenSsh
         finally
         {
             File.Delete(batch);
+        }
+    }
+}
+
+/// <summary>
+/// The OpenSSH 10.5 build (scripts/build-openssh.sh) beside Debian's 9.2: the folder named by
+/// WHARF_OPENSSH10 (scripts/test.sh sets it), else the build's default cache folder.
+/// </summary>
+public static class OpenSsh10
+{
+    public static string Dir
+    {
+        get
+        {
+            var dir = Environment.GetEnvironmentVariable("WHARF_OPENSSH10") is { Length: > 0 } d ? d : "/var/tmp/openssh-10.5p1";
+            if (!File.Exists(Path.Combine(dir, "ssh")) || !File.Exists(Path.Combine(dir, "sftp")))
+            {
+                throw new InvalidOperationException($"OpenSSH 10.5 is not built in {dir}: run scripts/build-openssh.sh (scripts/test.sh does)");
+            }
+
+            return dir;
         }
     }
 }

@@ -13,62 +13,7 @@ public sealed partial class PortableTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static string WharfDll() => ServeFixture.WharfDll();
-
-    private sealed class Running(Process process, int port, string output) : IAsyncDisposable
-    {
-        public Process Process { get; } = process;
-        public int Port { get; } = port;
-        public string Output { get; } = output;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-                await Process.WaitForExitAsync();
-            }
-
-            Process.Dispose();
-        }
-    }
-
-    private async Task<Running> StartAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(WharfDll());
-        psi.ArgumentList.Add("portable");
-        psi.ArgumentList.Add("--config-dir");
-        psi.ArgumentList.Add(Path.Combine(_dir, "config"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        var p = Process.Start(psi)!;
-        var text = new System.Text.StringBuilder();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            var line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            if (line is null)
-            {
-                break;
-            }
-
-            text.AppendLine(line);
-            if (line.StartsWith("  host keys:", StringComparison.Ordinal))
-            {
-                var m = PortRegex().Match(text.ToString());
-                return new Running(p, int.Parse(m.Groups[1].Value), text.ToString());
-            }
-        }
-
-        throw new InvalidOperationException("wharf portable did not start: " + text + await p.StandardError.ReadToEndAsync());
-    }
-
-    [GeneratedRegex(@"over SFTP on [^\s]*:(\d+)")]
-    private static partial Regex PortRegex();
+    private Task<PortableProcess> StartAsync(params string[] args) => PortableProcess.StartAsync(Path.Combine(_dir, "config"), args);
 
     private static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
@@ -239,7 +184,7 @@ public sealed partial class PortableTests : IDisposable
     [Fact]
     public async Task BadDirectoryStopsWithOneLine()
     {
-        var r = await ProcessRunner.RunAsync("dotnet", [WharfDll(), "portable", "-d", Path.Combine(_dir, "nope")]);
+        var r = await ProcessRunner.RunAsync("dotnet", [ServeFixture.WharfDll(), "portable", "-d", Path.Combine(_dir, "nope")]);
         Assert.Equal(2, r.ExitCode);
         Assert.Single(r.StdErr.Trim().Split('\n'));
         Assert.Contains("--directory", r.StdErr);
@@ -248,7 +193,7 @@ public sealed partial class PortableTests : IDisposable
     [Fact]
     public async Task UnknownPermissionStopsWithOneLine()
     {
-        var r = await ProcessRunner.RunAsync("dotnet", [WharfDll(), "portable", "-d", _dir, "-g", "list,teleport"]);
+        var r = await ProcessRunner.RunAsync("dotnet", [ServeFixture.WharfDll(), "portable", "-d", _dir, "-g", "list,teleport"]);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("teleport", r.StdErr);
     }
