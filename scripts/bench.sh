@@ -5,6 +5,12 @@
 # Wharf/OpenSSH ratio. See docs/benchmarks.md for the rows and the latest table.
 #
 #   scripts/bench.sh [--quick] [--rows "1 2 3 4 5 6 7 8"] [--rounds N] [--size MIB] [--out FILE] [--r2r] [--no-warmup]
+#                    [--reference debian|openssh10] [--client debian|openssh10]
+#
+# --reference openssh10 runs OpenSSH 10.5p1's sshd (scripts/build-openssh.sh builds it) as the
+# reference instead of Debian's 9.2, the sshd a user would install today; --client openssh10 drives
+# both servers with 10.5's sftp/scp/ssh instead of Debian's 9.2 (row 6's asyncssh case is the same
+# either way).
 #
 # --r2r publishes wharf ReadyToRun (precompiled; less JIT work while the first connections arrive)
 # instead of running the plain Release build.
@@ -24,7 +30,7 @@ repo=$(pwd)
 
 ROWS=${ROWS:-"1 2 3 4 5 6 7 8"}; ROUNDS=${ROUNDS:-3}; SIZE_MIB=${SIZE_MIB:-1024}; FILES=${FILES:-2000}
 ENTRIES=${ENTRIES:-50000}; CONNS=${CONNS:-200}; PAR=${PAR:-8}; PAR_MIB=${PAR_MIB:-256}; IDLE=${IDLE:-500}; OUT=${OUT:-}
-R2R=${R2R:-0}; WARMUP=${WARMUP:-1}; CIPHERS=${CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr"}; DIRS=${DIRS:-"up down"}
+REFERENCE=${REFERENCE:-debian}; CLIENT=${CLIENT:-debian}; R2R=${R2R:-0}; WARMUP=${WARMUP:-1}; CIPHERS=${CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr"}; DIRS=${DIRS:-"up down"}
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) SIZE_MIB=128; ROUNDS=1; FILES=500; ENTRIES=10000; CONNS=50; PAR_MIB=32; IDLE=100; shift ;;
@@ -34,7 +40,9 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --r2r) R2R=1; shift ;;
     --no-warmup) WARMUP=0; shift ;;
-    *) echo "usage: $0 [--quick] [--rows \"1 2 ...\"] [--rounds N] [--size MIB] [--out FILE] [--r2r] [--no-warmup]" >&2; exit 2 ;;
+    --reference) REFERENCE=$2; shift 2 ;;
+    --client) CLIENT=$2; shift 2 ;;
+    *) echo "usage: $0 [--quick] [--rows \"1 2 ...\"] [--rounds N] [--size MIB] [--out FILE] [--r2r] [--no-warmup] [--reference debian|openssh10] [--client debian|openssh10]" >&2; exit 2 ;;
   esac
 done
 
@@ -47,6 +55,21 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+sshd_bin=/usr/sbin/sshd; sftp_bin=sftp; scp_bin=scp; client_ssh=""; sshd_extra=""
+case "$REFERENCE$CLIENT" in *openssh10*) ossh10=$(bash scripts/build-openssh.sh) ;; esac
+case "$REFERENCE" in
+  debian) ;;
+  openssh10) sshd_bin=$ossh10/sshd
+    # 10.x splits sshd into sshd-session and sshd-auth, found at their installed paths unless told.
+    sshd_extra="SshdSessionPath $ossh10/sshd-session"$'\n'"SshdAuthPath $ossh10/sshd-auth" ;;
+  *) echo "--reference: debian or openssh10" >&2; exit 2 ;;
+esac
+case "$CLIENT" in
+  debian) ;;
+  openssh10) sftp_bin=$ossh10/sftp; scp_bin=$ossh10/scp; client_ssh=$ossh10/ssh ;;
+  *) echo "--client: debian or openssh10" >&2; exit 2 ;;
+esac
+echo "reference: $("$sshd_bin" -V 2>&1 | grep -o 'OpenSSH_[^ ,]*' | head -1) sshd; client: $("${client_ssh:-ssh}" -V 2>&1)"
 WPORT=${WPORT:-2331}; OPORT=${OPORT:-2332}
 work=$(mktemp -d /tmp/wharf-bench.XXXX)
 root=$work/root; local_dir=$work/local
@@ -100,9 +123,10 @@ KbdInteractiveAuthentication no
 MaxStartups 1000
 PidFile $work/sshd.pid
 Subsystem sftp internal-sftp -d $root
+$sshd_extra
 CFG
 mkdir -p /run/sshd
-/usr/sbin/sshd -f "$work/sshd_config" -D -e 2> "$work/sshd.log" &
+"$sshd_bin" -f "$work/sshd_config" -D -e 2> "$work/sshd.log" &
 sshd_pid=$!
 start_wharf
 wait_port "$OPORT"
@@ -113,7 +137,7 @@ ssh_opts=(-F /dev/null -i "$work/id" -o IdentitiesOnly=yes -o StrictHostKeyCheck
 # process start, key exchange and login are not counted against a transfer.
 sftp_batch() { # server batchfile [sftp flags...] -> the batch's output
   local server=$1 batch=$2; shift 2
-  (cd "$local_dir" && sftp -q "${ssh_opts[@]}" -P "$(port_of "$server")" "$@" -b "$batch" "$user@127.0.0.1")
+  (cd "$local_dir" && "$sftp_bin" -q "${ssh_opts[@]}" ${client_ssh:+-S "$client_ssh"} -P "$(port_of "$server")" "$@" -b "$batch" "$user@127.0.0.1")
 }
 stamp='!echo T $(date +%s.%N)'
 stamps() { grep '^T ' | awk '{print $2}'; }
@@ -210,8 +234,8 @@ scp_xfer() { # server dir
   local port target start end; port=$(port_of "$1")
   target=$([ "$1" = wharf ] && echo "/" || echo "$root/")
   start=$(date +%s.%N)
-  if [ "$2" = up ]; then scp -O -q "${ssh_opts[@]}" -P "$port" "$local_dir/data.bin" "$user@127.0.0.1:${target}up.bin"
-  else scp -O -q "${ssh_opts[@]}" -P "$port" "$user@127.0.0.1:${target}down.bin" "$local_dir/down-copy.bin"; fi
+  if [ "$2" = up ]; then "$scp_bin" -O -q ${client_ssh:+-S "$client_ssh"} "${ssh_opts[@]}" -P "$port" "$local_dir/data.bin" "$user@127.0.0.1:${target}up.bin"
+  else "$scp_bin" -O -q ${client_ssh:+-S "$client_ssh"} "${ssh_opts[@]}" -P "$port" "$user@127.0.0.1:${target}down.bin" "$local_dir/down-copy.bin"; fi
   end=$(date +%s.%N)
   rm -f "$root/up.bin" "$local_dir/down-copy.bin"
   rate "$SIZE_MIB" "$start" "$end"
