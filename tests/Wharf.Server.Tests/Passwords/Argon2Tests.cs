@@ -58,11 +58,10 @@ public class Argon2Tests
     public void DefaultParametersAreFastEnough()
     {
         Argon2.Hash(Argon2Type.Argon2id, "warm"u8, "saltsaltsaltsalt"u8, default, default, 1024, 1, 1, 32);
-        var sw = Stopwatch.StartNew();
-        PasswordHasher.Hash("timing");
-        sw.Stop();
-        // The target is well under 0.5 s; the bound leaves room for a loaded 2-core CI machine.
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1.5), $"hash took {sw.Elapsed.TotalMilliseconds} ms");
+        // CPU time of this thread: the hash's cost, not the time other CI processes kept it waiting.
+        // The target is well under 0.5 s; the bound catches a cost raised by mistake, not noise.
+        double ms = ThreadCpuClock.Measure(() => PasswordHasher.Hash("timing"));
+        Assert.True(ms < 1500, $"hash took {ms:F0} ms of CPU");
     }
 
     private static byte[] Fill(int n, byte value) => Enumerable.Repeat(value, n).ToArray();
