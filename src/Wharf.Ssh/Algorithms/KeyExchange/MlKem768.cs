@@ -41,6 +41,10 @@ internal sealed class MlKem768 : KeyEncapsulation
         }
     }
 
+    /// <summary>A key pair from a FIPS 203 decapsulation key, so published decapsulation vectors can be replayed.</summary>
+    internal static KemKeyPair FromDecapsulationKey(byte[] decapsulationKey) =>
+        new KeyPair(MLKemPrivateKeyParameters.FromEncoding(MLKemParameters.ml_kem_768, decapsulationKey));
+
     public override (byte[] Ciphertext, byte[] SharedSecret) Encapsulate(ReadOnlySpan<byte> publicKey)
     {
         if (publicKey.Length != EncapsulationKeyLength)
