@@ -1,6 +1,7 @@
 // A minimal SSH host on Wharf.Ssh: password or authorized_keys login, and an "echo" command.
 //   dotnet run --project samples/Wharf.Samples.SshHost -- --port 2222 --user demo --password demo
 //   ssh -p 2222 demo@127.0.0.1 echo hi
+// --kex a,b,... replaces the offered key exchange methods (e.g. to try mlkem768nistp256-sha256).
 using System.Net;
 using System.Text;
 using Wharf.Ssh;
@@ -16,6 +17,11 @@ string keyDir = arg("--host-key-dir", Path.Combine(AppContext.BaseDirectory, "ho
 string? authorizedKeys = arg("--authorized-keys", "") is { Length: > 0 } p ? p : null;
 
 var options = new SshServerOptions { Logger = (level, msg) => Console.Error.WriteLine($"{level}: {msg}") };
+if (arg("--kex", "") is { Length: > 0 } kex)
+{
+    options.KeyExchangeAlgorithms = [.. kex.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+}
+
 options.HostKeys.AddRange(HostKeyStore.LoadOrCreate(keyDir));
 var allowedKeys = authorizedKeys is null ? [] : AuthorizedKeyEntry.ParseFile(File.ReadAllText(authorizedKeys)).Select(e => e.Key).ToList();
 

@@ -15,9 +15,14 @@ public sealed class SshServerOptions
     /// <summary>Host keys; one per type is usual. At least one is required.</summary>
     public List<SshPrivateKey> HostKeys { get; } = [];
 
-    /// <summary>Key exchange methods offered.</summary>
+    /// <summary>
+    /// Key exchange methods offered. The post-quantum hybrids come first, as in OpenSSH 10
+    /// (whose clients warn when a server has none); mlkem768nistp256-sha256 stays available by
+    /// name only, like OpenSSH, which does not offer it by default either.
+    /// </summary>
     public List<string> KeyExchangeAlgorithms { get; set; } =
     [
+        "mlkem768x25519-sha256", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com",
         "curve25519-sha256", "curve25519-sha256@libssh.org",
         "diffie-hellman-group-exchange-sha256",
         "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512", "diffie-hellman-group14-sha256",

@@ -38,7 +38,8 @@ internal static class Bcrypt
         // OpenBSD keys Blowfish with the NUL-terminated password, of which only the first 72 bytes count.
         var key = new byte[Math.Min(passwordUtf8.Length + 1, 72)];
         passwordUtf8.AsSpan(0, Math.Min(passwordUtf8.Length, key.Length)).CopyTo(key);
-        byte[] raw = Org.BouncyCastle.Crypto.Generators.BCrypt.Generate(key, parsed.Salt, parsed.Cost);
+        // The key above already carries the terminator (and the 72-byte cut), so BouncyCastle must not add one.
+        byte[] raw = Org.BouncyCastle.Crypto.Generators.BCrypt.Generate(key, parsed.Salt, parsed.Cost, addTerminator: false);
         bool ok = CryptographicOperations.FixedTimeEquals(raw.AsSpan(0, 23), parsed.Hash);
         CryptographicOperations.ZeroMemory(key);
         CryptographicOperations.ZeroMemory(raw);

@@ -3,9 +3,11 @@ using Wharf.Ssh.IO;
 namespace Wharf.Ssh.Algorithms.KeyExchange;
 
 /// <summary>
-/// One side's ephemeral key pair for a single-round exchange (DH, ECDH, X25519). The public
-/// values are read and written in their wire form (a <c>string</c> for the curve methods, an
-/// <c>mpint</c> for DH), and that same form goes into H, so the agreement owns both.
+/// One side's ephemeral key material for a single-round exchange (DH, ECDH, X25519, or a
+/// post-quantum hybrid). The public values are read and written in their wire form (a
+/// <c>string</c> for the curve and hybrid methods, an <c>mpint</c> for DH), and that same form
+/// goes into H, so the agreement owns both. A hybrid's server value depends on the client's, so
+/// the server reads the peer's value before writing its own.
 /// </summary>
 internal abstract class KeyAgreement : IDisposable
 {
@@ -18,7 +20,11 @@ internal abstract class KeyAgreement : IDisposable
     /// <summary>Writes the peer's public value as read, in the form used in H.</summary>
     public abstract void WritePeerPublic(SshWriter w);
 
-    /// <summary>Computes K in its wire encoding (uint32 length + mpint); needs <see cref="ReadPeerPublic"/> first.</summary>
+    /// <summary>
+    /// Computes K in the encoding the method hashes: an mpint (uint32 length + magnitude) for
+    /// DH, ECDH and X25519, a string (uint32 length + digest) for the hybrids. Needs
+    /// <see cref="ReadPeerPublic"/> first.
+    /// </summary>
     public abstract byte[] DeriveSharedSecret();
 
     /// <inheritdoc/>
