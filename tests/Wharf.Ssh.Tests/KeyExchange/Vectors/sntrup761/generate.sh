@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates sntrup761.rsp from OpenSSH's sntrup761.c (the public-domain supercop code that
 # OpenSSH ships). Usage: bash generate.sh [openssh-x.y.tar.gz] > ../sntrup761.rsp
-# Needs gcc and libssl-dev. The tarball defaults to the vendored OpenSSH 10.5p1.
+# Needs gcc and libssl-dev. The tarball defaults to the repository's vendor/openssh-10.5p1.tar.gz.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-tarball=${1:-$here/../../../../../../shared/vendor/openssh-10.5p1.tar.gz}
+tarball=${1:-$here/../../../../../vendor/openssh-10.5p1.tar.gz}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tar xzf "$tarball" -C "$work" --wildcards '*/sntrup761.c'
