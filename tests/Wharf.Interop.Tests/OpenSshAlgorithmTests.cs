@@ -9,7 +9,10 @@ public sealed class OpenSshAlgorithmTests(FullHostFixture fixture) : IClassFixtu
 
     public static TheoryData<string> Macs => [.. TestHost.AllMacs];
 
-    public static TheoryData<string> Kex => [.. TestHost.AllKex];
+    /// <summary>Every method OpenSSH 9.2 knows: of the post-quantum ones, only sntrup761 under its @openssh.com name.</summary>
+    public static TheoryData<string> Kex => [.. TestHost.AllKex.Where(k => k is not ("mlkem768x25519-sha256" or "sntrup761x25519-sha512" or "mlkem768nistp256-sha256"))];
+
+    public static TheoryData<string> AllKex => [.. TestHost.AllKex];
 
     public static TheoryData<string> HostKeys => [.. TestHost.AllHostKeyAlgorithms];
 
@@ -44,6 +47,16 @@ public sealed class OpenSshAlgorithmTests(FullHostFixture fixture) : IClassFixtu
     public async Task EveryKeyExchange(string kex)
     {
         var r = await OpenSsh.RunAsync(Host.Port, "alice", "echo hi", [$"KexAlgorithms={kex}"]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal("hi\n", r.StdOut);
+        Assert.Equal(kex, (await Host.WaitForSessionEndAsync()).Algorithms!.KeyExchange);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllKex))]
+    public async Task EveryKeyExchangeWithOpenSsh10(string kex)
+    {
+        var r = await OpenSsh.RunAsync(Host.Port, "alice", "echo hi", [$"KexAlgorithms={kex}"], openSshDir: OpenSsh10.Dir);
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Equal("hi\n", r.StdOut);
         Assert.Equal(kex, (await Host.WaitForSessionEndAsync()).Algorithms!.KeyExchange);
