@@ -44,8 +44,13 @@ public sealed class SshServerOptions
         "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512",
     ];
 
-    /// <summary>Compression methods offered, both directions.</summary>
-    public List<string> Compressions { get; set; } = ["none", "zlib@openssh.com", "zlib"];
+    /// <summary>
+    /// Compression methods offered, both directions. The default leaves out plain <c>zlib</c>,
+    /// which compresses from the first encrypted packet — before the client has authenticated,
+    /// so anyone who can connect reaches the inflater (OpenSSH 7.4 dropped it for that reason);
+    /// <c>zlib@openssh.com</c> starts only after authentication. <c>zlib</c> stays available by name.
+    /// </summary>
+    public List<string> Compressions { get; set; } = ["none", "zlib@openssh.com"];
 
     /// <summary>Public key algorithms accepted for user authentication (also sent as server-sig-algs).</summary>
     public List<string> PublicKeyAlgorithms { get; set; } =
