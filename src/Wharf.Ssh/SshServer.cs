@@ -35,7 +35,12 @@ public sealed class SshServer : IAsyncDisposable
     /// <summary>The configuration.</summary>
     public SshServerOptions Options { get; }
 
-    /// <summary>Decides every authentication attempt; without it every attempt fails.</summary>
+    /// <summary>
+    /// Decides every authentication attempt; without it every attempt fails. It is asked only
+    /// about the methods in <see cref="SshServerOptions.AuthenticationMethods"/> (or the next
+    /// methods of a partial success): list <c>keyboard-interactive</c> there to receive
+    /// <see cref="KeyboardInteractiveAuthenticationRequest"/>.
+    /// </summary>
     public Func<AuthenticationRequest, Task<AuthenticationResult>>? Authenticate { get; set; }
 
     /// <summary>Subsystems by name (for example <c>sftp</c>).</summary>
@@ -96,6 +101,11 @@ public sealed class SshServer : IAsyncDisposable
         Check(Options.Macs, n => MacCatalog.TryGet(n, out _), nameof(SshServerOptions.Macs));
         Check(Options.Compressions, n => CompressionCatalog.All.Contains(n), nameof(SshServerOptions.Compressions));
         Check(Options.HostKeyAlgorithms, n => KnownSignatureAlgorithms.Contains(n), nameof(SshServerOptions.HostKeyAlgorithms));
+        if (Options.AuthenticationMethods.FirstOrDefault(m => m is not ("publickey" or "password" or "keyboard-interactive")) is { } method)
+        {
+            throw new ArgumentException($"{nameof(SshServerOptions.AuthenticationMethods)}: unknown method '{method}' (publickey, password, keyboard-interactive)", nameof(SshServerOptions.AuthenticationMethods));
+        }
+
         Check(Options.PublicKeyAlgorithms, n => KnownSignatureAlgorithms.Contains(n) || KnownSignatureAlgorithms.Contains(n.Replace("-cert-v01@openssh.com", "", StringComparison.Ordinal)), nameof(SshServerOptions.PublicKeyAlgorithms));
         if (!Options.HostKeyAlgorithms.Any(a => FindHostKey(a) is not null))
         {

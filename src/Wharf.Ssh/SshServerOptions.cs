@@ -62,8 +62,17 @@ public sealed class SshServerOptions
         "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256-cert-v01@openssh.com",
     ];
 
-    /// <summary>Authentication methods offered while nothing has succeeded yet.</summary>
-    public List<string> AuthenticationMethods { get; set; } = ["publickey", "password", "keyboard-interactive"];
+    /// <summary>
+    /// Authentication methods offered while nothing has succeeded yet: any of <c>publickey</c>,
+    /// <c>password</c> and <c>keyboard-interactive</c>. A request for a method not offered is
+    /// answered with the list and does not count against <see cref="MaxAuthAttempts"/>.
+    /// <c>keyboard-interactive</c> is not offered by default: add it when the host's
+    /// <see cref="SshServer.Authenticate"/> answers
+    /// <see cref="Authentication.KeyboardInteractiveAuthenticationRequest"/> (offered without a
+    /// handler, clients that prefer it — PuTTY, SSH.NET, ssh2 — would spend an attempt on a
+    /// method that can only fail).
+    /// </summary>
+    public List<string> AuthenticationMethods { get; set; } = ["publickey", "password"];
 
     /// <summary>Certificate authorities trusted to sign user certificates.</summary>
     public List<SshPublicKey> TrustedUserCaKeys { get; } = [];

@@ -103,6 +103,7 @@ public sealed class TestHost : IAsyncDisposable
             MaxAuthAttempts = 6,
             FailedAuthDelay = TimeSpan.FromMilliseconds(10),
             Banner = "Wharf test banner\r\n",
+            AuthenticationMethods = ["publickey", "password", "keyboard-interactive"], // alice has a keyboard-interactive handler
             Logger = (level, message) =>
             {
                 if (level >= SshLogLevel.Information)

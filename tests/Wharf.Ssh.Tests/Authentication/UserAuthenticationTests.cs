@@ -263,6 +263,59 @@ public sealed class UserAuthenticationTests
     }
 
     [Fact]
+    public async Task DefaultsDoNotOfferKeyboardInteractive()
+    {
+        // The library cannot answer keyboard-interactive by itself: offered without a host
+        // handler, it is a method that can only fail.
+        await using var server = new TestServer(o => o.AuthenticationMethods = new SshServerOptions().AuthenticationMethods);
+        await using var c = server.ConnectInMemory(out _);
+        await c.HandshakeAsync();
+        await c.RequestUserAuthServiceAsync();
+        var (methods, partial) = ReadFailure(await SendAuthAsync(c, "u", "none"));
+        Assert.Equal(["publickey", "password"], methods);
+        Assert.False(partial);
+    }
+
+    [Fact]
+    public async Task RequestsForMethodsNotOfferedDoNotCountAsFailures()
+    {
+        // Two attempts allowed: were any of the refused requests counted, the connection would
+        // be closed before the password below.
+        await using var server = new TestServer(o =>
+        {
+            o.AuthenticationMethods = new SshServerOptions().AuthenticationMethods;
+            o.MaxAuthAttempts = 2;
+        });
+        await using var c = server.ConnectInMemory(out _);
+        await c.HandshakeAsync();
+        await c.RequestUserAuthServiceAsync();
+        for (int i = 0; i < 4; i++)
+        {
+            var (methods, _) = ReadFailure(await SendAuthAsync(c, "ki", "keyboard-interactive", w =>
+            {
+                w.WriteString("");
+                w.WriteString("");
+            }));
+            Assert.Equal(["publickey", "password"], methods);
+            ReadFailure(await SendAuthAsync(c, "u", "hostbased"));
+        }
+
+        Assert.Equal(0, server.AuthenticationCalls);
+        Assert.Equal(0, server.Server.Sessions.Single().AuthenticationFailures);
+        ReadFailure(await c.PasswordAsync("u", "wrong", requestService: false));
+        Assert.Equal(SshMessageNumber.UserAuthSuccess, (await c.PasswordAsync("u", "p", requestService: false))[0]);
+    }
+
+    [Fact]
+    public void UnknownAuthenticationMethodIsAConfigurationError()
+    {
+        var options = new SshServerOptions { AuthenticationMethods = ["publickey", "hostbased"] };
+        options.HostKeys.Add(TestServer.HostKey);
+        var ex = Assert.Throws<ArgumentException>(() => new SshServer(options).ValidateOptions());
+        Assert.Contains("hostbased", ex.Message);
+    }
+
+    [Fact]
     public async Task TooManyFailuresDisconnect()
     {
         await using var server = new TestServer(o => o.MaxAuthAttempts = 3);

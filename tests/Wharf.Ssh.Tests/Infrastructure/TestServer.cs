@@ -18,7 +18,8 @@ public sealed class TestServer : IAsyncDisposable
 
     public TestServer(Action<SshServerOptions>? configure = null)
     {
-        Options = new SshServerOptions { FailedAuthDelay = TimeSpan.Zero, Banner = "hello banner" };
+        // keyboard-interactive is answered below (user "ki"), so it is offered.
+        Options = new SshServerOptions { FailedAuthDelay = TimeSpan.Zero, Banner = "hello banner", AuthenticationMethods = ["publickey", "password", "keyboard-interactive"] };
         Options.HostKeys.Add(s_hostKey.Value);
         configure?.Invoke(Options);
         Server = new SshServer(Options)
