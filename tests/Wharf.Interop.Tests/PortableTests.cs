@@ -30,6 +30,34 @@ public sealed partial class PortableTests : IDisposable
     }
 
     [Fact]
+    public async Task KeyboardInteractiveAsksForThePasswordAndItsFailuresCount()
+    {
+        await using var w = await StartAsync("-d", Path.Combine(_dir, "served"), "-u", "u", "-p", "secret", "--listen-address", "127.0.0.1");
+        var ok = await OpenSsh.RunAsync(w.Port, "u", "pwd", ["PreferredAuthentications=keyboard-interactive"], password: "secret");
+        Assert.True(ok.ExitCode == 0, ok.StdErr);
+        Assert.Equal("/\n", ok.StdOut);
+
+        // 3 keyboard-interactive + 3 password failures reach the default limit of 6 attempts.
+        var wrong = await OpenSsh.RunAsync(w.Port, "u", "pwd",
+            ["PreferredAuthentications=keyboard-interactive,password", "NumberOfPasswordPrompts=3"], password: "wrong");
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("Too many authentication failures", wrong.StdErr);
+        var user = await OpenSsh.RunAsync(w.Port, "someone-else", "pwd", ["PreferredAuthentications=keyboard-interactive"], password: "secret");
+        Assert.NotEqual(0, user.ExitCode);
+        Assert.Contains("Permission denied", user.StdErr);
+    }
+
+    [Fact]
+    public async Task KeyOnlyPortableDoesNotOfferKeyboardInteractive()
+    {
+        var pub = (await File.ReadAllTextAsync(TestKeys.Instance.UserKeyPath("ed25519") + ".pub")).Trim();
+        await using var w = await StartAsync("-d", Path.Combine(_dir, "served"), "-u", "keyuser", "-k", pub, "--listen-address", "127.0.0.1");
+        var r = await OpenSsh.RunAsync(w.Port, "keyuser", "pwd", ["PreferredAuthentications=keyboard-interactive"], password: "anything");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("Permission denied (publickey,password)", r.StdErr);
+    }
+
+    [Fact]
     public async Task OpenSshSftpWithAPublicKey()
     {
         var pub = (await File.ReadAllTextAsync(TestKeys.Instance.UserKeyPath("ed25519") + ".pub")).Trim();

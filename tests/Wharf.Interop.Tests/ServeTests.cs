@@ -474,6 +474,27 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task KeyboardInteractiveIsThePasswordPromptAndItsFailuresCountLikePasswords()
+    {
+        await f.AddUserAsync("kbdint", "--password", "kbd-pw");
+        var ok = await OpenSsh.RunAsync(f.Port, "kbdint", "pwd", ["PreferredAuthentications=keyboard-interactive"], password: "kbd-pw");
+        Assert.True(ok.ExitCode == 0, ok.StdErr);
+        Assert.Equal("/\n", ok.StdOut);
+        Assert.Contains("authenticated kbdint with keyboard-interactive", f.Log);
+
+        // Three wrong keyboard-interactive answers, then three wrong passwords: six failures
+        // in all, which is max_auth_tries' default, so the server closes the connection on the
+        // last. Had keyboard-interactive not counted, the client would simply run out of tries.
+        var wrong = await OpenSsh.RunAsync(f.Port, "kbdint", "pwd",
+            ["PreferredAuthentications=keyboard-interactive,password", "NumberOfPasswordPrompts=3"], password: "not-it");
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("Too many authentication failures", wrong.StdErr);
+        var failures = f.Log.Split('\n').Where(l => l.Contains("\"sender\":\"connection_failed\"") && l.Contains("\"username\":\"kbdint\"")).ToList();
+        Assert.Equal(3, failures.Count(l => l.Contains("\"login_type\":\"keyboard-interactive\"")));
+        Assert.Equal(3, failures.Count(l => l.Contains("\"login_type\":\"password\"")));
+    }
+
+    [Fact]
     public async Task EveryRemainingPermissionAllowedAndDenied()
     {
         // Same operations for a user with all permissions and one with only list,download,upload.

@@ -179,17 +179,30 @@ internal static class PortableCommand
             RootDirectory = s.Directory,
             UploadMode = (UploadMode)s.UploadMode,
         }), permissions);
+        // keyboard-interactive, as SFTPGo's portable mode has it (its default configuration, no
+        // hook): one "Password: " prompt, echo off, checked like the password. Offered only when
+        // there is a password to check.
+        if (passwordBytes.Length > 0)
+        {
+            options.Ssh.AuthenticationMethods = ["publickey", "password", "keyboard-interactive"];
+        }
+
+        bool PasswordMatches(string candidate) => passwordBytes.Length > 0 &&
+            CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(candidate), passwordBytes);
         await using var server = new SftpServer(options)
         {
             FileSystemFactory = _ => NewFileSystem(),
-            Authenticate = request => Task.FromResult(request switch
+            Authenticate = async request => request switch
             {
+                // The prompt comes before the user name is judged, so it does not tell whether the name is right.
+                KeyboardInteractiveAuthenticationRequest ki =>
+                    PasswordMatches((await ki.PromptAsync("", "", [new AuthenticationPrompt("Password: ", false)]).ConfigureAwait(false))[0])
+                    && ki.UserName == s.UserName ? AuthenticationResult.Success : AuthenticationResult.Failure,
                 _ when request.UserName != s.UserName => AuthenticationResult.Failure,
-                PasswordAuthenticationRequest pw when passwordBytes.Length > 0 &&
-                    CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(pw.Password), passwordBytes) => AuthenticationResult.Success,
+                PasswordAuthenticationRequest pw when PasswordMatches(pw.Password) => AuthenticationResult.Success,
                 PublicKeyAuthenticationRequest pk when keys.Contains(pk.Key) => AuthenticationResult.Success,
                 _ => AuthenticationResult.Failure,
-            }),
+            },
         };
         server.SshServer.ExecHandler = (_, commandLine) => Commands.SshCommands.Resolve(commandLine, enabledCommands, NewFileSystem,
             () => new Commands.System.SystemCommandContext { HomeDirectory = s.Directory, Permissions = permissions });

@@ -132,6 +132,7 @@ internal static class ServeCommand
             Ciphers = sftpd.Ciphers,
             Macs = sftpd.Macs,
             EnabledSshCommands = sftpd.EnabledSshCommands.ToHashSet(),
+            KeyboardInteractive = sftpd.KeyboardInteractiveAuthentication,
             MaxConnections = sftpd.MaxConnections,
             MaxConnectionsPerAddress = sftpd.MaxConnectionsPerIp,
             TrackQuota = config.DataProvider.TrackQuota,

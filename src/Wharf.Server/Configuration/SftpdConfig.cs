@@ -60,6 +60,13 @@ public sealed class SftpdConfig
     /// <summary>SSH commands enabled (names from <see cref="SshCommands.Supported"/>, or "*" for all).</summary>
     [JsonPropertyName("enabled_ssh_commands")] public List<string> EnabledSshCommands { get; set; } = [.. SshCommands.Defaults];
 
+    /// <summary>
+    /// Whether keyboard-interactive authentication is offered (SFTPGo's name and, since SFTPGo
+    /// 2.5, its default). With no keyboard-interactive hook (Wharf has none) it is a single
+    /// "Password: " prompt, echo off, checked exactly like a password login.
+    /// </summary>
+    [JsonPropertyName("keyboard_interactive_authentication")] public bool KeyboardInteractiveAuthentication { get; set; } = true;
+
     /// <summary>Connections served at once; 0 is unlimited.</summary>
     [JsonPropertyName("max_connections")] public int MaxConnections { get; set; }
 

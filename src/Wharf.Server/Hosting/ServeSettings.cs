@@ -21,6 +21,8 @@ public sealed class ServeSettings
     public IReadOnlyList<string> Ciphers { get; init; } = [];
     public IReadOnlyList<string> Macs { get; init; } = [];
     public IReadOnlySet<string> EnabledSshCommands { get; init; } = new HashSet<string>(["md5sum", "sha1sum", "cd", "pwd"]);
+    /// <summary>Offer keyboard-interactive, answered by a "Password: " prompt checked like a password.</summary>
+    public bool KeyboardInteractive { get; init; } = true;
     public int MaxConnections { get; init; }
     public int MaxConnectionsPerAddress { get; init; } = 20;
 

@@ -43,7 +43,7 @@ public sealed partial class WharfService : IAsyncDisposable
         var ssh = options.Ssh;
         ssh.HostKeys.AddRange(settings.HostKeys);
         ssh.HostKeyAlgorithms = [.. new[] { "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256" }];
-        ssh.AuthenticationMethods = ["publickey", "password"];
+        ssh.AuthenticationMethods = settings.KeyboardInteractive ? ["publickey", "password", KeyboardInteractiveMethod] : ["publickey", "password"];
         ssh.MaxAuthAttempts = settings.MaxAuthTries > 0 ? settings.MaxAuthTries : 6;
         ssh.IdleTimeout = settings.IdleTimeout;
         ssh.Banner = settings.LoginBanner;
@@ -137,14 +137,32 @@ public sealed partial class WharfService : IAsyncDisposable
     /// <summary>Starts listening.</summary>
     public void Start() => Sftp.Start(new System.Net.IPEndPoint(_settings.BindAddress, _settings.BindPort));
 
+    private const string KeyboardInteractiveMethod = "keyboard-interactive";
+
     private async Task<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request)
     {
         var session = request.Session;
-        string loginType = request is PublicKeyAuthenticationRequest ? "public_key" : "password";
+        string loginType = request switch
+        {
+            PublicKeyAuthenticationRequest => "public_key",
+            KeyboardInteractiveAuthenticationRequest => KeyboardInteractiveMethod,
+            _ => "password",
+        };
         if (request is not PublicKeyAuthenticationRequest { IsQuery: true })
         {
             session.Items[AttemptedKey] = true;
         }
+
+        // keyboard-interactive without a hook is SFTPGo's: one "Password: " prompt, echo off,
+        // then the very check of a password login. The prompt comes first, whoever the user is,
+        // so the conversation does not tell whether the account exists. A client that walks
+        // away instead of answering ends the attempt here (the SSH layer handles its message).
+        string? password = request switch
+        {
+            PasswordAuthenticationRequest p => p.Password,
+            KeyboardInteractiveAuthenticationRequest ki => (await ki.PromptAsync("", "", [new AuthenticationPrompt("Password: ", false)]).ConfigureAwait(false))[0],
+            _ => null,
+        };
 
         User? user;
         try
@@ -162,7 +180,7 @@ public sealed partial class WharfService : IAsyncDisposable
         string? refusal = request switch
         {
             // One decision for every password failure, so each costs the same (LoginPolicy.CheckPassword).
-            PasswordAuthenticationRequest p => LoginPolicy.CheckPassword(user, p.Password, address, now),
+            PasswordAuthenticationRequest or KeyboardInteractiveAuthenticationRequest => LoginPolicy.CheckPassword(user, password!, address, now),
             PublicKeyAuthenticationRequest k => user is null ? "user not found"
                 : LoginPolicy.Check(user, address, now)
                 ?? (k.Certificate is null && AuthorizedKeys(user).Contains(k.Key) ? null : "invalid credentials"), // no user CAs configured in serve yet

@@ -43,6 +43,7 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal(["md5sum", "sha1sum", "cd", "pwd"], s.EnabledSshCommands);
         Assert.Equal(0, s.MaxConnections);
         Assert.Equal(20, s.MaxConnectionsPerIp);
+        Assert.True(s.KeyboardInteractiveAuthentication); // SFTPGo's default since 2.5
 
         var d = c.DataProvider;
         Assert.Equal("sqlite", d.Driver);
@@ -217,6 +218,15 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal(["a", "b"], c.Sftpd.Keys.Select(k => k.PrivateKey));
         Assert.Equal("localhost", c.Httpd.BindAddress);
         Assert.Equal(SftpdConfig.DefaultBanner, c.Sftpd.Banner);
+    }
+
+    [Fact]
+    public void KeyboardInteractiveAuthenticationCanBeTurnedOff()
+    {
+        using var dir = new ConfigDir();
+        dir.Write("wharf.yaml", "sftpd:\n  keyboard_interactive_authentication: false\n");
+        Assert.False(Load(dir).Sftpd.KeyboardInteractiveAuthentication);
+        Assert.True(Load(dir, new() { ["WHARF_SFTPD__KEYBOARD_INTERACTIVE_AUTHENTICATION"] = "true" }).Sftpd.KeyboardInteractiveAuthentication);
     }
 
     [Fact]
