@@ -194,7 +194,13 @@ public sealed class SftpServer : IAsyncDisposable
 
         try
         {
-            var session = new SftpSession(new EventFileSystem(fs, connection, this), Options.Sftp);
+            var symlinkOrder = SftpClientQuirks.SymlinkOrder(context.Session.ClientVersion, "SSH-2.0-" + Options.Ssh.SoftwareVersion);
+            if (symlinkOrder != SymlinkArgumentOrder.TargetFirst)
+            {
+                Log?.Invoke(this, new SftpLogEventArgs(SshLogLevel.Debug, $"[{connection.Id}] client quirk: SYMLINK arguments read in {symlinkOrder} order"));
+            }
+
+            var session = new SftpSession(new EventFileSystem(fs, connection, this), Options.Sftp) { SymlinkArgumentOrder = symlinkOrder };
             connection.CurrentSftpSession = session;
             return await session.RunAsync(context.Channel, context.Aborted).ConfigureAwait(false);
         }

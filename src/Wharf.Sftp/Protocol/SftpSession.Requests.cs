@@ -444,18 +444,28 @@ public sealed partial class SftpSession
         return SingleNameReply(request.Id, target);
     }
 
-    // OpenSSH's argument order (PROTOCOL §4.1), which every common client follows: the FIRST
-    // string is the target the link points to, the SECOND the link to create — the reverse of
-    // draft-02. An absolute target is normalised lexically like any path; a relative one is kept
-    // as written, since it is resolved from the link's directory, and the file system decides
-    // whether it is acceptable.
+    // OpenSSH's argument order (PROTOCOL §4.1), which most clients follow: the FIRST string is
+    // the target the link points to, the SECOND the link to create — the reverse of draft-02.
+    // Clients that keep to the draft with servers not looking like OpenSSH (asyncssh, ssh2) are
+    // read their way (SymlinkArgumentOrder, from SftpClientQuirks), so the link lands where the
+    // user asked. An absolute target is normalised lexically like any path; a relative one is
+    // kept as written, since it is resolved from the link's directory, and the file system
+    // decides whether it is acceptable.
     private async ValueTask<SshWriter> SymlinkAsync(SftpRequest request, CancellationToken ct)
     {
         string target, link;
         {
             var r = request.Reader();
-            target = ReadPathText(ref r);
-            link = ReadPath(ref r);
+            if (SymlinkArgumentOrder == SymlinkArgumentOrder.LinkFirst)
+            {
+                link = ReadPath(ref r);
+                target = ReadPathText(ref r);
+            }
+            else
+            {
+                target = ReadPathText(ref r);
+                link = ReadPath(ref r);
+            }
         }
 
         if (target.Length == 0)

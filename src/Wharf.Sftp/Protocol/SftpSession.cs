@@ -20,6 +20,12 @@ public sealed partial class SftpSession
         _options = options ?? new SftpSessionOptions();
     }
 
+    /// <summary>
+    /// How this client orders the two paths of SSH_FXP_SYMLINK (OpenSSH's order unless told
+    /// otherwise; <see cref="SftpClientQuirks.SymlinkOrder"/> decides it from the identification lines).
+    /// </summary>
+    public SymlinkArgumentOrder SymlinkArgumentOrder { get; init; }
+
     /// <summary>The protocol version agreed in SSH_FXP_INIT / SSH_FXP_VERSION (0 before).</summary>
     public int ProtocolVersion { get; private set; }
 

@@ -231,6 +231,21 @@ public sealed class SftpSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SymlinkInDraftOrderForClientsThatSendItSo()
+    {
+        // asyncssh and ssh2 towards a server that does not look like OpenSSH: linkpath, then targetpath.
+        await using var c = await SftpTestClient.StartAsync(_fs, symlinkOrder: SymlinkArgumentOrder.LinkFirst);
+        await Put("/target.txt", "t"u8.ToArray());
+        (await c.TwoPaths(SftpPacketType.Symlink, "/link", "target.txt")).AssertOk();
+        Assert.Equal("target.txt", new FileInfo(_fs.Real("/link")).LinkTarget);
+        Assert.Equal("t", File.ReadAllText(_fs.Real("/target.txt")));
+        Assert.Null(new FileInfo(_fs.Real("/target.txt")).LinkTarget);
+        // The first path is the link whatever the second: an existing name there is not replaced.
+        (await c.TwoPaths(SftpPacketType.Symlink, "/target.txt", "/link")).AssertStatus(SftpStatusCode.Failure);
+        Assert.Null(new FileInfo(_fs.Real("/target.txt")).LinkTarget);
+    }
+
+    [Fact]
     public async Task ReaddirListsTenThousandEntriesOnceEach()
     {
         Directory.CreateDirectory(_fs.Real("/big"));

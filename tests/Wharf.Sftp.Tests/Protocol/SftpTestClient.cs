@@ -117,12 +117,13 @@ public sealed class SftpTestClient : IAsyncDisposable
 
     public List<(string Name, string Version)> Extensions { get; } = [];
 
-    private SftpTestClient(IFileSystem fs, SftpSessionOptions? options) => Session = new SftpSession(fs, options);
+    private SftpTestClient(IFileSystem fs, SftpSessionOptions? options, SymlinkArgumentOrder symlinkOrder) =>
+        Session = new SftpSession(fs, options) { SymlinkArgumentOrder = symlinkOrder };
 
     /// <summary>Starts a session without INIT (for tests of the handshake itself).</summary>
-    public static SftpTestClient StartRaw(IFileSystem fs, SftpSessionOptions? options = null)
+    public static SftpTestClient StartRaw(IFileSystem fs, SftpSessionOptions? options = null, SymlinkArgumentOrder symlinkOrder = SymlinkArgumentOrder.TargetFirst)
     {
-        var c = new SftpTestClient(fs is TempDirFileSystem t ? FileSystemUnderTest(t) : fs, options);
+        var c = new SftpTestClient(fs is TempDirFileSystem t ? FileSystemUnderTest(t) : fs, options, symlinkOrder);
         c.SessionTask = Task.Run(() => c.Session.RunAsync(c._toServer.Reader, async (data, ct) =>
         {
             await c._toClient.Writer.WriteAsync(data, ct);
@@ -132,9 +133,10 @@ public sealed class SftpTestClient : IAsyncDisposable
         return c;
     }
 
-    public static async Task<SftpTestClient> StartAsync(IFileSystem fs, SftpSessionOptions? options = null, uint version = 3)
+    public static async Task<SftpTestClient> StartAsync(IFileSystem fs, SftpSessionOptions? options = null, uint version = 3,
+        SymlinkArgumentOrder symlinkOrder = SymlinkArgumentOrder.TargetFirst)
     {
-        var c = StartRaw(fs, options);
+        var c = StartRaw(fs, options, symlinkOrder);
         await c.SendInitAsync(version);
         var v = await c._version.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var r = v.Reader();
