@@ -32,10 +32,11 @@ internal static class PortableCommand
         var verbose = new Option<bool>("--log-verbose", "-v") { Description = "Enable verbose logs" };
         var configDir = new Option<string>("--config-dir") { Description = "Where host keys are kept (generated on first start)", DefaultValueFactory = _ => DefaultConfigDir() };
         var uploadMode = new Option<int>("--upload-mode") { Description = "0 standard, 1 atomic, 2 atomic with resume", DefaultValueFactory = _ => 0 };
+        var hostKeys = new Option<string[]>("--host-key") { Description = "Host private key file (repeatable), absolute or relative to --config-dir; an absolute path named id_rsa, id_ecdsa or id_ed25519 is generated when missing (sftpd.host_keys' rule). Default: Ed25519 and RSA keys generated in --config-dir" };
 
         var command = new Command("portable", "Serve a single directory")
         {
-            directory, port, address, username, password, publicKeys, permissions, sshCommands, logFile, verbose, configDir, uploadMode,
+            directory, port, address, username, password, publicKeys, permissions, sshCommands, logFile, verbose, configDir, uploadMode, hostKeys,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -53,6 +54,7 @@ internal static class PortableCommand
                 Verbose = parse.GetValue(verbose),
                 ConfigDir = parse.GetValue(configDir)!,
                 UploadMode = parse.GetValue(uploadMode),
+                HostKeys = parse.GetValue(hostKeys) ?? [],
             };
             return await RunAsync(settings, ct).ConfigureAwait(false);
         });
@@ -76,6 +78,7 @@ internal static class PortableCommand
         public bool Verbose { get; init; }
         public required string ConfigDir { get; init; }
         public int UploadMode { get; init; }
+        public string[] HostKeys { get; init; } = [];
     }
 
     internal static async Task<int> RunAsync(PortableSettings s, CancellationToken ct)
@@ -157,14 +160,19 @@ internal static class PortableCommand
         };
         try
         {
-            options.Ssh.HostKeys.AddRange(HostKeyStore.LoadOrCreate(s.ConfigDir));
+            options.Ssh.HostKeys.AddRange(s.HostKeys.Length > 0
+                ? Hosting.HostKeyFiles.Load(s.HostKeys, Path.GetFullPath(s.ConfigDir))
+                : HostKeyStore.LoadOrCreate(s.ConfigDir));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException or SshConnectionException)
         {
-            Console.Error.WriteLine($"wharf: host keys in '{s.ConfigDir}': {ex.Message}");
+            Console.Error.WriteLine(s.HostKeys.Length > 0 ? $"wharf: --host-key: {ex.Message}" : $"wharf: host keys in '{s.ConfigDir}': {ex.Message}");
             return 2;
         }
 
+        // As in serve: an algorithm is offered only with a host key of its type, so the ECDSA
+        // ones appear only when --host-key loads an ECDSA key.
+        options.Ssh.HostKeyAlgorithms = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256"];
         options.Ssh.Logger = (level, message) =>
         {
             if (level >= SshLogLevel.Information || s.Verbose)

@@ -68,13 +68,13 @@ internal static class ServeCommand
         List<SshPrivateKey> hostKeys;
         try
         {
-            hostKeys = sftpd.Keys.Count == 0
-                ? HostKeyStore.LoadOrCreate(configDir)
-                : [.. sftpd.Keys.Select(k => SshPrivateKey.Load(config.ResolvePath(k.PrivateKey)))];
+            hostKeys = sftpd.HostKeys.Count > 0 ? HostKeyFiles.Load(sftpd.HostKeys, config.ConfigDirectory, m => log.Write("info", "service", m))
+                : sftpd.Keys.Count > 0 ? [.. sftpd.Keys.Select(k => SshPrivateKey.Load(config.ResolvePath(k.PrivateKey)))]
+                : HostKeyStore.LoadOrCreate(configDir);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException or Wharf.Ssh.SshConnectionException)
         {
-            Console.Error.WriteLine($"wharf: sftpd.keys: {ex.Message}");
+            Console.Error.WriteLine($"wharf: {(sftpd.HostKeys.Count > 0 ? "sftpd.host_keys" : "sftpd.keys")}: {ex.Message}");
             return 2;
         }
 

@@ -38,6 +38,26 @@ internal static class ConfigValidator
             ReadableFile($"sftpd.keys.{i}.private_key", key, config);
         }
 
+        if (s.HostKeys.Count > 0 && s.Keys.Count > 0)
+        {
+            Fail("sftpd.host_keys: give host_keys or the deprecated keys, not both");
+        }
+
+        for (var i = 0; i < s.HostKeys.Count; i++)
+        {
+            var key = s.HostKeys[i].Trim();
+            if (key.Length == 0)
+            {
+                Fail($"sftpd.host_keys.{i}: must not be empty");
+            }
+
+            // A missing id_rsa, id_ecdsa or id_ed25519 at an absolute path is generated at start.
+            if (SftpdConfig.GeneratedHostKeyType(key) is null || File.Exists(key))
+            {
+                ReadableFile($"sftpd.host_keys.{i}", key, config);
+            }
+        }
+
         if (s.EnableScp)
         {
             Fail("sftpd.enable_scp: SCP is not supported; remove the option or set it to false");

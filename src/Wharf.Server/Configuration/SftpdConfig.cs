@@ -36,8 +36,31 @@ public sealed class SftpdConfig
     /// <summary>Command and/or URL notified on download, upload, delete, rename and ssh_cmd.</summary>
     [JsonPropertyName("actions")] public ActionsConfig Actions { get; set; } = new();
 
-    /// <summary>Host private keys. Empty: the server's own default (id_rsa etc. in the config dir).</summary>
+    /// <summary>
+    /// Host private keys, each a path absolute or relative to the config dir (SFTPGo's
+    /// <c>host_keys</c>). An absolute path whose file name is <c>id_rsa</c>, <c>id_ecdsa</c> or
+    /// <c>id_ed25519</c> is generated there when missing (<see cref="GeneratedHostKeyType"/>);
+    /// every other file must exist. Empty (and no <see cref="Keys"/>): Wharf's default,
+    /// <c>ssh_host_ed25519_key</c> and <c>ssh_host_rsa_key</c> generated in the config dir.
+    /// </summary>
+    [JsonPropertyName("host_keys")] public List<string> HostKeys { get; set; } = [];
+
+    /// <summary>Host private keys in SFTPGo's older form, deprecated there in favour of <see cref="HostKeys"/>; give one or the other.</summary>
     [JsonPropertyName("keys")] public List<HostKeyConfig> Keys { get; set; } = [];
+
+    /// <summary>
+    /// The key type generated for a missing host key at <paramref name="path"/>, as SFTPGo has it:
+    /// an absolute path named <c>id_rsa</c> (RSA, 3072 bits in Wharf), <c>id_ecdsa</c>
+    /// (ecdsa-sha2-nistp256) or <c>id_ed25519</c>; null for any other path, which must exist.
+    /// </summary>
+    public static string? GeneratedHostKeyType(string path) =>
+        !Path.IsPathRooted(path) ? null : Path.GetFileName(path) switch
+        {
+            "id_rsa" => "ssh-rsa",
+            "id_ecdsa" => "ecdsa-sha2-nistp256",
+            "id_ed25519" => "ssh-ed25519",
+            _ => null,
+        };
 
     /// <summary>Deprecated SFTPGo option, accepted for compatibility; SCP is not supported, so it must be false.</summary>
     [JsonPropertyName("enable_scp")] public bool EnableScp { get; set; }

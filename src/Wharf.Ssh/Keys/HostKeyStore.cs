@@ -28,27 +28,48 @@ public static class HostKeyStore
         var keys = new List<SshPrivateKey>();
         foreach (var type in keyTypes ?? DefaultKeyTypes)
         {
-            var path = Path.Combine(directory, FileName(type));
-            if (File.Exists(path))
-            {
-                try
-                {
-                    keys.Add(SshPrivateKey.Load(path));
-                }
-                catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or SshConnectionException or System.Security.Cryptography.CryptographicException)
-                {
-                    throw new InvalidOperationException($"host key {path} cannot be read: {ex.Message}", ex);
-                }
-            }
-            else
-            {
-                var key = SshPrivateKey.Generate(type);
-                key.Save(path, "wharf host key");
-                key.SavePublic(path + ".pub", "wharf host key");
-                keys.Add(key);
-            }
+            keys.Add(LoadOrCreateFile(Path.Combine(directory, FileName(type)), type));
         }
 
         return keys;
+    }
+
+    /// <summary>
+    /// Loads the host key at <paramref name="path"/>; when there is no file there, generates a
+    /// key of <paramref name="keyType"/> (RSA: 3072 bits; ECDSA: its curve) and writes it with
+    /// mode 0600, its public half beside it as <c>.pub</c>, creating the directory (0700) if
+    /// needed. An existing file is never replaced, whatever type it holds.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The file exists but cannot be read as a private key.</exception>
+    public static SshPrivateKey LoadOrCreateFile(string path, string keyType)
+    {
+        if (File.Exists(path))
+        {
+            try
+            {
+                return SshPrivateKey.Load(path);
+            }
+            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or SshConnectionException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new InvalidOperationException($"host key {path} cannot be read: {ex.Message}", ex);
+            }
+        }
+
+        var key = SshPrivateKey.Generate(keyType);
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir && !Directory.Exists(dir))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(dir);
+            }
+            else
+            {
+                Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        key.Save(path, "wharf host key");
+        key.SavePublic(path + ".pub", "wharf host key");
+        return key;
     }
 }

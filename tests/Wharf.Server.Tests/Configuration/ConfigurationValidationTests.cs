@@ -61,6 +61,50 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
+    public void HostKeysMustExistUnlessTheyAreSftpgosGeneratedNamesAtAbsolutePaths()
+    {
+        using var dir = new ConfigDir();
+        var root = Path.GetFullPath(dir.Path);
+        var env = new Dictionary<string, string?>
+        {
+            ["WHARF_SFTPD__HOST_KEYS"] = $"{root}/gen/id_rsa, {root}/gen/id_ecdsa, {root}/gen/id_ed25519",
+        };
+        var c = ConfigurationLoader.Load(dir.Path, null, env);
+        Assert.Equal([$"{root}/gen/id_rsa", $"{root}/gen/id_ecdsa", $"{root}/gen/id_ed25519"], c.Sftpd.HostKeys);
+        Assert.False(Directory.Exists(Path.Combine(root, "gen"))); // generated when serve starts, not while loading
+
+        // Relative, or named otherwise: the file must be there.
+        Assert.Matches("^sftpd\\.host_keys\\.0: '/.+/id_ecdsa' does not exist$", Error("WHARF_SFTPD__HOST_KEYS", "id_ecdsa"));
+        Assert.Equal("sftpd.host_keys.0: '/nonexistent-wharf/ecdsa_key' does not exist", Error("WHARF_SFTPD__HOST_KEYS", "/nonexistent-wharf/ecdsa_key"));
+        Assert.Equal("sftpd.host_keys.0: must not be empty", Error("WHARF_SFTPD__HOST_KEYS__0", ""));
+        dir.Write("mine", "key");
+        Assert.Equal(["mine"], ConfigurationLoader.Load(dir.Path, null, new Dictionary<string, string?> { ["WHARF_SFTPD__HOST_KEYS"] = "mine" }).Sftpd.HostKeys);
+    }
+
+    [Fact]
+    public void HostKeysAndTheDeprecatedKeysAreNotBothGiven()
+    {
+        using var dir = new ConfigDir();
+        dir.Write("a", "key");
+        var e = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(dir.Path, null, new Dictionary<string, string?>
+        {
+            ["WHARF_SFTPD__HOST_KEYS"] = "a",
+            ["WHARF_SFTPD__KEYS__0__PRIVATE_KEY"] = "a",
+        }));
+        Assert.Equal("sftpd.host_keys: give host_keys or the deprecated keys, not both", e.Message);
+    }
+
+    [Theory]
+    [InlineData("/etc/wharf/id_rsa", "ssh-rsa")]
+    [InlineData("/etc/wharf/id_ecdsa", "ecdsa-sha2-nistp256")]
+    [InlineData("/etc/wharf/id_ed25519", "ssh-ed25519")]
+    [InlineData("id_ecdsa", null)]
+    [InlineData("keys/id_ecdsa", null)]
+    [InlineData("/etc/wharf/id_ecdsa.key", null)]
+    [InlineData("/etc/wharf/ssh_host_ecdsa_key", null)]
+    public void GeneratedHostKeyTypeFollowsSftpgo(string path, string? type) => Assert.Equal(type, SftpdConfig.GeneratedHostKeyType(path));
+
+    [Fact]
     public void HostKeyAndLoginBannerFilesMustExistAndBeReadable()
     {
         using var dir = new ConfigDir();

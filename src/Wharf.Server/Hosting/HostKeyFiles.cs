@@ -1,0 +1,34 @@
+using Wharf.Server.Configuration;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Server.Hosting;
+
+/// <summary>Host keys named by path, as sftpd.host_keys (serve) and --host-key (portable) name them.</summary>
+internal static class HostKeyFiles
+{
+    /// <summary>
+    /// Loads each key in order, paths absolute or relative to <paramref name="baseDirectory"/>. A
+    /// missing file is generated first when the path as given is absolute and named
+    /// <c>id_rsa</c>, <c>id_ecdsa</c> or <c>id_ed25519</c> (SFTPGo's rule,
+    /// <see cref="SftpdConfig.GeneratedHostKeyType"/>); any other missing file is an error.
+    /// </summary>
+    public static List<SshPrivateKey> Load(IEnumerable<string> paths, string baseDirectory, Action<string>? log = null)
+    {
+        var keys = new List<SshPrivateKey>();
+        foreach (var entry in paths.Select(p => p.Trim()))
+        {
+            var path = Path.GetFullPath(entry, baseDirectory);
+            if (!File.Exists(path) && SftpdConfig.GeneratedHostKeyType(entry) is { } type)
+            {
+                log?.Invoke($"host key {path} does not exist: generating a {type} key");
+                keys.Add(HostKeyStore.LoadOrCreateFile(path, type));
+            }
+            else
+            {
+                keys.Add(SshPrivateKey.Load(path));
+            }
+        }
+
+        return keys;
+    }
+}
