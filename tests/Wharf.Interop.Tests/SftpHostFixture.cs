@@ -2,16 +2,21 @@ using System.Collections.Concurrent;
 using System.Net;
 using Wharf.Sftp;
 using Wharf.Sftp.Events;
+using Wharf.Ssh;
 using Wharf.Ssh.Authentication;
 
 namespace Wharf.Interop.Tests;
 
 /// <summary>
 /// An SftpServer serving a fresh temporary root to user alice (password or any test key), with
-/// every operation event recorded. A sibling directory "outside" must never change.
+/// every operation event recorded. A sibling directory "outside" must never change. Subclasses
+/// change the options (<see cref="Configure"/>) before the server starts.
 /// </summary>
-public sealed class SftpHostFixture : IAsyncLifetime
+public class SftpHostFixture : IAsyncLifetime
 {
+    private int _started;
+    private int _ended;
+
     public SftpServer Server { get; private set; } = null!;
 
     public string Base { get; } = Path.Combine(Path.GetTempPath(), "wharf-sftp-" + Guid.NewGuid().ToString("N")[..8]);
@@ -24,6 +29,25 @@ public sealed class SftpHostFixture : IAsyncLifetime
 
     public ConcurrentQueue<(SftpOperation Op, bool Before, string Path, SftpStatusCode Status)> Events { get; } = new();
 
+    /// <summary>The most recently ended SSH session (its KeyExchangeCount, ClientVersion...).</summary>
+    public SshSession? LastSession { get; private set; }
+
+    /// <summary>Options to change before the server starts.</summary>
+    protected virtual void Configure(SftpServerOptions options)
+    {
+    }
+
+    /// <summary>Waits until every session that started has ended (the client just exited) and returns the last.</summary>
+    public async Task<SshSession> WaitForSessionEndAsync()
+    {
+        for (int i = 0; i < 400 && Volatile.Read(ref _ended) < Volatile.Read(ref _started); i++)
+        {
+            await Task.Delay(25);
+        }
+
+        return LastSession ?? throw new InvalidOperationException("no session ended");
+    }
+
     public ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(Root);
@@ -32,6 +56,7 @@ public sealed class SftpHostFixture : IAsyncLifetime
         var options = new SftpServerOptions { RootDirectory = Root };
         options.Ssh.HostKeys.AddRange(TestKeys.Instance.HostKeys.Where(k => k.PublicKey.KeyType is "ssh-ed25519"));
         options.Ssh.FailedAuthDelay = TimeSpan.Zero;
+        Configure(options);
         Server = new SftpServer(options)
         {
             Authenticate = r => Task.FromResult(r switch
@@ -49,6 +74,12 @@ public sealed class SftpHostFixture : IAsyncLifetime
         Server.DirCreate += record;
         Server.DirRemove += record;
         Server.DirList += record;
+        Server.SshServer.SessionStarted += _ => Interlocked.Increment(ref _started);
+        Server.SshServer.SessionEnded += s =>
+        {
+            LastSession = s;
+            Interlocked.Increment(ref _ended);
+        };
         Server.Start(new IPEndPoint(IPAddress.Loopback, 0));
         return ValueTask.CompletedTask;
     }
@@ -70,4 +101,10 @@ public sealed class SftpHostFixture : IAsyncLifetime
         {
         }
     }
+}
+
+/// <summary>The same server, starting a key exchange after every MiB in either direction.</summary>
+public sealed class RekeyingSftpHostFixture : SftpHostFixture
+{
+    protected override void Configure(SftpServerOptions options) => options.Ssh.RekeyBytes = 1 << 20;
 }
