@@ -108,3 +108,9 @@ public sealed class RekeyingSftpHostFixture : SftpHostFixture
 {
     protected override void Configure(SftpServerOptions options) => options.Ssh.RekeyBytes = 1 << 20;
 }
+
+/// <summary>The same server with a single failed authentication attempt allowed per connection.</summary>
+public sealed class SingleAttemptSftpHostFixture : SftpHostFixture
+{
+    protected override void Configure(SftpServerOptions options) => options.Ssh.MaxAuthAttempts = 1;
+}
