@@ -495,6 +495,25 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task PuttyLogsInWithKeyboardInteractive()
+    {
+        // PuTTY tries keyboard-interactive first when it is offered, and -pw answers its prompt.
+        var home = await f.AddUserAsync("puttyki", "--password", "putty-pw");
+        var line = (await File.ReadAllTextAsync(Path.Combine(f.ConfigDir, "ssh_host_ed25519_key.pub"))).Trim();
+        var fingerprint = Wharf.Ssh.Keys.AuthorizedKeyEntry.Parse(line).Key.GetSha256Fingerprint();
+        var r = await Putty.RunAsync("plink", f.Port, "putty-pw", [fingerprint], ["puttyki@127.0.0.1", "pwd"]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal("/\n", r.StdOut);
+        Assert.Contains("authenticated puttyki with keyboard-interactive", f.Log);
+
+        var local = Local("puttyki");
+        await File.WriteAllTextAsync(Path.Combine(local, "k.txt"), "by putty");
+        var put = await Putty.RunAsync("pscp", f.Port, "putty-pw", [fingerprint], ["-q", "-sftp", Path.Combine(local, "k.txt"), "puttyki@127.0.0.1:/k.txt"]);
+        Assert.True(put.ExitCode == 0, put.StdErr);
+        Assert.Equal("by putty", await File.ReadAllTextAsync(Path.Combine(home, "k.txt")));
+    }
+
+    [Fact]
     public async Task EveryRemainingPermissionAllowedAndDenied()
     {
         // Same operations for a user with all permissions and one with only list,download,upload.
