@@ -492,6 +492,13 @@ public sealed class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
         var failures = f.Log.Split('\n').Where(l => l.Contains("\"sender\":\"connection_failed\"") && l.Contains("\"username\":\"kbdint\"")).ToList();
         Assert.Equal(3, failures.Count(l => l.Contains("\"login_type\":\"keyboard-interactive\"")));
         Assert.Equal(3, failures.Count(l => l.Contains("\"login_type\":\"password\"")));
+
+        // An account with no password (public key only) cannot log in this way, whatever is typed.
+        await f.AddUserAsync("kbdkeyonly", "--public-key", Pub());
+        var keyOnly = await OpenSsh.RunAsync(f.Port, "kbdkeyonly", "pwd", ["PreferredAuthentications=keyboard-interactive", "NumberOfPasswordPrompts=1"], password: "");
+        Assert.NotEqual(0, keyOnly.ExitCode);
+        Assert.Contains(f.Log.Split('\n'), l => l.Contains("\"username\":\"kbdkeyonly\"") && l.Contains("\"login_type\":\"keyboard-interactive\"")
+            && l.Contains("password login is not enabled for this account"));
     }
 
     [Fact]
