@@ -100,24 +100,18 @@ public sealed partial class SshSession
         await SendPacketLockedAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// True until the peer's first NEWKEYS has been received: the initial exchange, when nothing
+    /// the peer sends is protected yet and strict key exchange refuses anything out of place.
+    /// (Not "no session identifier yet": that exists from our own first NEWKEYS on.)
+    /// </summary>
+    private bool InInitialKeyExchange => _kexCount == 0;
+
     private void CheckAllowedDuringKex(byte number)
     {
-        bool kexMessage = number is SshMessageNumber.KexInit or SshMessageNumber.NewKeys or (>= SshMessageNumber.KexFirst and <= SshMessageNumber.KexLast);
-        if (_strictKex && _sessionId is null && !kexMessage && number != SshMessageNumber.Disconnect)
+        if (KexMessagePolicy.Refusal(number, InInitialKeyExchange, _peerKexInitReceived, _strictKex) is { } refusal)
         {
-            // Strict KEX: anything else during the initial exchange is how Terrapin-style
-            // prefix manipulation would show itself.
-            throw new SshConnectionException($"strict key exchange: unexpected message {number} during initial key exchange");
-        }
-
-        if (_peerKexInitReceived && !kexMessage && number is not (SshMessageNumber.Disconnect or SshMessageNumber.Ignore or SshMessageNumber.Debug or SshMessageNumber.Unimplemented))
-        {
-            throw new SshConnectionException($"message {number} not allowed during key exchange");
-        }
-
-        if (!kexMessage && number is not (SshMessageNumber.Disconnect or SshMessageNumber.Ignore or SshMessageNumber.Debug or SshMessageNumber.Unimplemented) && _sessionId is null)
-        {
-            throw new SshConnectionException($"message {number} before the first key exchange completed");
+            throw new SshConnectionException(refusal);
         }
     }
 
