@@ -39,6 +39,17 @@ public sealed partial class SshSession
     /// <summary>Number of completed key exchanges (the first one included).</summary>
     public int KeyExchangeCount => Volatile.Read(ref _kexCount);
 
+    /// <summary>
+    /// Key exchanges after the first that this server started itself, because
+    /// <see cref="SshServerOptions.RekeyBytes"/> or <see cref="SshServerOptions.RekeyInterval"/>
+    /// was reached or the host called <see cref="StartKeyExchangeAsync"/>: its KEXINIT went out
+    /// before the client's arrived. The others (<see cref="KeyExchangeCount"/> minus one, minus
+    /// these) were started by the client.
+    /// </summary>
+    public int ServerInitiatedRekeys => Volatile.Read(ref _serverInitiatedRekeys);
+
+    private int _serverInitiatedRekeys;
+
     /// <summary>True when the client negotiated strict key exchange.</summary>
     public bool IsStrictKex => _strictKex;
 
@@ -92,6 +103,19 @@ public sealed partial class SshSession
             CompressionClientToServer = [.. Options.Compressions],
             CompressionServerToClient = [.. Options.Compressions],
         };
+        if (!first)
+        {
+            if (Volatile.Read(ref _peerKexInitReceived))
+            {
+                Log(SshLogLevel.Debug, "rekey started by the client");
+            }
+            else
+            {
+                Interlocked.Increment(ref _serverInitiatedRekeys);
+                Log(SshLogLevel.Debug, $"rekey started by the server after {_reader.BytesSinceKex} bytes in, {_writer.BytesSinceKex} bytes out");
+            }
+        }
+
         _ourKexInit = msg;
         _ourKexInitPayload = msg.ToPayload();
         _kexInProgress = true;

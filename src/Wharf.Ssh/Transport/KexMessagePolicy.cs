@@ -36,13 +36,23 @@ internal static class KexMessagePolicy
             return IsTransportGeneric(number) ? null : $"message {number} before the first key exchange completed";
         }
 
-        if (peerKexInProgress && !IsTransportGeneric(number))
+        // During a rekey, RFC 4253 §7.1 forbids the peer to send anything but the exchange between
+        // its KEXINIT and its NEWKEYS, but asyncssh goes on sending channel data (and OpenSSH
+        // before 10.4 accepted it): user authentication and connection messages are processed as
+        // usual. Their replies are held back until our NEWKEYS (SshSession.SendAsync), within a
+        // bound, and channel data is bounded by the windows, which are not replenished meanwhile.
+        // What stays refused is transport-layer: service requests, EXT_INFO, unknown 8–19 and the
+        // local-extension range 128–255.
+        if (peerKexInProgress && !IsTransportGeneric(number) && !IsUserAuthOrConnection(number))
         {
             return $"message {number} not allowed during key exchange";
         }
 
         return null;
     }
+
+    /// <summary>User authentication (50–79) and connection protocol (80–127) messages (RFC 4250 §4.1.1).</summary>
+    public static bool IsUserAuthOrConnection(byte number) => number is >= 50 and <= 127;
 
     /// <summary>KEXINIT, NEWKEYS and the key exchange method messages (30–49).</summary>
     public static bool IsKeyExchange(byte number) =>

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Wharf.Ssh.IO;
 using Wharf.Ssh.Messages;
 using Wharf.Ssh.Tests.Infrastructure;
@@ -92,5 +94,245 @@ public sealed class RekeyTests
         await c.KeyExchangeAsync(first: true, script: Sending(Ignore, afterServerNewKeys));
         Assert.Equal(SshMessageNumber.UserAuthSuccess, (await c.PasswordAsync("u", "p"))[0]);
         Assert.False(server.Server.Sessions.Single().IsStrictKex);
+    }
+
+    /// <summary>Random data, sent on <paramref name="channel"/> and recorded in <paramref name="sent"/> in the order sent.</summary>
+    private static Task SendRandomAsync(TestChannel channel, MemoryStream sent, int bytes, bool reading = true)
+    {
+        var data = RandomNumberGenerator.GetBytes(bytes);
+        sent.Write(data);
+        return reading ? channel.SendAsync(data) : channel.SendWithoutReadingAsync(data);
+    }
+
+    private static string Sha256Line(MemoryStream sent) =>
+        $"{Convert.ToHexStringLower(SHA256.HashData(sent.ToArray()))} {sent.Length}\n";
+
+    /// <summary>
+    /// What asyncssh does: it goes on sending CHANNEL_DATA after its own KEXINIT, before and after
+    /// the server's NEWKEYS. Every byte reaches the command, once and in order.
+    /// </summary>
+    [Fact]
+    public async Task ChannelDataTheClientSendsDuringItsRekeyIsDeliveredInOrder()
+    {
+        await using var server = new TestServer();
+        await using var c = await server.ConnectAuthenticatedAsync();
+        var session = server.Server.Sessions.Single();
+        var channel = await TestChannel.ExecAsync(c, "sha256");
+        var sent = new MemoryStream();
+        for (int round = 0; round < 4; round++)
+        {
+            await SendRandomAsync(channel, sent, 256 * 1024);
+            await c.KeyExchangeAsync(script: new KexScript
+            {
+                AfterKexInit = _ => SendRandomAsync(channel, sent, 128 * 1024 + round, reading: false),
+                BeforeNewKeys = _ => SendRandomAsync(channel, sent, 96 * 1024 + round, reading: false),
+                BeforeServerKexInit = channel.HandleAsync,
+            });
+        }
+
+        await SendRandomAsync(channel, sent, 1000);
+        await channel.SendEofAsync();
+        var output = await channel.ReadToCloseAsync();
+        Assert.Equal(Sha256Line(sent), Encoding.ASCII.GetString(output));
+        Assert.Equal(0, channel.ExitStatus);
+        Assert.Equal(5, session.KeyExchangeCount);
+        Assert.Equal(0, session.ServerInitiatedRekeys);
+    }
+
+    /// <summary>
+    /// The client starts rekeys while the server is sending: the server stops its data at its own
+    /// KEXINIT (the test client fails the exchange on anything else before the server's NEWKEYS),
+    /// accepts the WINDOW_ADJUST the client sends after its KEXINIT, and resumes without a gap.
+    /// </summary>
+    [Fact]
+    public async Task ClientRekeysDuringADownloadLoseNothing()
+    {
+        const int total = 4 << 20;
+        await using var server = new TestServer();
+        await using var c = await server.ConnectAuthenticatedAsync();
+        var session = server.Server.Sessions.Single();
+        var channel = await TestChannel.ExecAsync(c, $"pattern {total}");
+        int rekeys = 0;
+        while (true)
+        {
+            await channel.ReadAtLeastAsync(channel.Output.Length + 512 * 1024);
+            if (channel.Closed || channel.Output.Length >= total)
+            {
+                break;
+            }
+
+            await c.KeyExchangeAsync(script: new KexScript
+            {
+                AfterKexInit = _ => channel.SendWindowAdjustAsync(),
+                BeforeServerKexInit = channel.HandleAsync,
+            });
+            rekeys++;
+        }
+
+        var output = await channel.ReadToCloseAsync();
+        Assert.Equal(SHA256.HashData(TestPattern.Bytes(0, total)), SHA256.HashData(output));
+        Assert.True(rekeys >= 6, $"{rekeys} rekeys");
+        Assert.Equal(1 + rekeys, session.KeyExchangeCount);
+        Assert.Equal(0, session.ServerInitiatedRekeys);
+    }
+
+    /// <summary>
+    /// RekeyBytes reached during an upload: the server starts each exchange, the client answers
+    /// with its KEXINIT and, like asyncssh, keeps sending data inside the exchange.
+    /// </summary>
+    [Fact]
+    public async Task ServerRekeysDuringAnUploadLoseNothing()
+    {
+        const int rounds = 8;
+        await using var server = new TestServer(o => o.RekeyBytes = 256 * 1024);
+        await using var c = await server.ConnectAuthenticatedAsync();
+        var session = server.Server.Sessions.Single();
+        var channel = await TestChannel.ExecAsync(c, "sha256");
+        var sent = new MemoryStream();
+        channel.DuringServerRekey = new KexScript
+        {
+            AfterKexInit = _ => SendRandomAsync(channel, sent, 64 * 1024 + 3, reading: false),
+            BeforeNewKeys = _ => SendRandomAsync(channel, sent, 32 * 1024 + 5, reading: false),
+        };
+        for (int round = 0; round < rounds; round++)
+        {
+            // Past the limit, then a round trip: the server's KEXINIT comes before the reply.
+            await SendRandomAsync(channel, sent, 512 * 1024);
+            await channel.SyncAsync();
+        }
+
+        await channel.SendEofAsync();
+        var output = await channel.ReadToCloseAsync();
+        Assert.Equal(Sha256Line(sent), Encoding.ASCII.GetString(output));
+        Assert.Equal(rounds, channel.ServerStartedKeyExchanges);
+        Assert.Equal(rounds, session.ServerInitiatedRekeys);
+        Assert.Equal(1 + rounds, session.KeyExchangeCount);
+    }
+
+    /// <summary>
+    /// RekeyBytes reached while the server sends: each exchange starts from the server's side in
+    /// the middle of the stream, the client gives window back after its KEXINIT, and the stream
+    /// comes out whole.
+    /// </summary>
+    [Fact]
+    public async Task ServerRekeysDuringADownloadLoseNothing()
+    {
+        const int total = 4 << 20;
+        await using var server = new TestServer(o => o.RekeyBytes = 256 * 1024);
+        await using var c = await server.ConnectAuthenticatedAsync();
+        var session = server.Server.Sessions.Single();
+        var channel = await TestChannel.ExecAsync(c, $"pattern {total}");
+        channel.DuringServerRekey = new KexScript { AfterKexInit = _ => channel.SendWindowAdjustAsync() };
+        var output = await channel.ReadToCloseAsync();
+        Assert.Equal(SHA256.HashData(TestPattern.Bytes(0, total)), SHA256.HashData(output));
+        Assert.True(channel.ServerStartedKeyExchanges >= 8, $"{channel.ServerStartedKeyExchanges} rekeys");
+        Assert.Equal(channel.ServerStartedKeyExchanges, session.ServerInitiatedRekeys);
+        Assert.Equal(1 + channel.ServerStartedKeyExchanges, session.KeyExchangeCount);
+    }
+
+    /// <summary>
+    /// Requests the client sends inside its rekey are answered, in order, but only after the
+    /// server's NEWKEYS: the test client's exchange fails on anything else before it.
+    /// </summary>
+    [Fact]
+    public async Task RequestsSentDuringARekeyAreAnsweredAfterTheServersNewKeys()
+    {
+        await using var server = new TestServer();
+        await using var c = await server.ConnectAuthenticatedAsync();
+        var channel = await TestChannel.ExecAsync(c, "sleep");
+        await c.KeyExchangeAsync(script: new KexScript
+        {
+            AfterKexInit = async cl =>
+            {
+                await cl.SendAsync(w =>
+                {
+                    w.WriteByte(SshMessageNumber.GlobalRequest);
+                    w.WriteString("keepalive@openssh.com");
+                    w.WriteBoolean(true);
+                });
+                await cl.SendAsync(w =>
+                {
+                    w.WriteByte(SshMessageNumber.ChannelRequest);
+                    w.WriteUInt32(channel.ServerId);
+                    w.WriteString("env");
+                    w.WriteBoolean(true);
+                    w.WriteString("LANG");
+                    w.WriteString("C");
+                });
+            },
+        });
+        Assert.Equal(SshMessageNumber.RequestFailure, (await c.ReceiveAsync())[0]);
+        Assert.Equal(SshMessageNumber.ChannelFailure, (await c.ReceiveAsync())[0]);
+        await channel.SyncAsync();
+    }
+
+    public static TheoryData<string> OutOfPlaceDuringRekey =>
+    [
+        "server's reply (31) from the client",
+        "group exchange request (34) in a curve25519 exchange",
+        "second exchange init (30) after the exchange",
+        "NEWKEYS before the exchange",
+        "second KEXINIT after channel data",
+        "SERVICE_REQUEST",
+        "EXT_INFO",
+        "local extension message 200",
+    ];
+
+    /// <summary>Accepting the connection layer during a rekey changes nothing for the transport's own rules.</summary>
+    [Theory]
+    [MemberData(nameof(OutOfPlaceDuringRekey))]
+    public async Task OutOfPlaceMessagesDuringARekeyEndTheConnection(string what)
+    {
+        await using var server = new TestServer();
+        await using var c = await server.ConnectAuthenticatedAsync();
+        var channel = await TestChannel.ExecAsync(c, "sleep");
+        var session = server.Server.Sessions.Single();
+        var data = ChannelData(channel.ServerId, "data"u8.ToArray());
+        var kexInit = new KexInitMessage
+        {
+            KexAlgorithms = ["curve25519-sha256"],
+            ServerHostKeyAlgorithms = ["ssh-ed25519"],
+            CiphersClientToServer = ["aes128-gcm@openssh.com"],
+            CiphersServerToClient = ["aes128-gcm@openssh.com"],
+            MacsClientToServer = ["hmac-sha2-256"],
+            MacsServerToClient = ["hmac-sha2-256"],
+            CompressionClientToServer = ["none"],
+            CompressionServerToClient = ["none"],
+        }.ToPayload();
+        byte[] ecdhInit = [30, 0, 0, 0, 32, .. RandomNumberGenerator.GetBytes(32)];
+        var (script, expected) = what switch
+        {
+            "server's reply (31) from the client" => (Sending([31, 0, 0, 0, 0], false), "unexpected message 31 during key exchange"),
+            "group exchange request (34) in a curve25519 exchange" => (Sending([34, 0, 0, 4, 0, 0, 0, 8, 0, 0, 0, 32, 0], false), "unexpected message 34 during key exchange"),
+            "second exchange init (30) after the exchange" => (Sending(ecdhInit, true), "unexpected key exchange message 30"),
+            "NEWKEYS before the exchange" => (Sending([SshMessageNumber.NewKeys], false), "unexpected NEWKEYS"),
+            "second KEXINIT after channel data" => (new KexScript
+            {
+                AfterKexInit = async cl =>
+                {
+                    await cl.SendAsync(data);
+                    await cl.SendAsync(kexInit);
+                },
+            }, "KEXINIT received twice"),
+            "SERVICE_REQUEST" => (Sending([SshMessageNumber.ServiceRequest, 0, 0, 0, 12, .. "ssh-userauth"u8], false), "message 5 not allowed during key exchange"),
+            "EXT_INFO" => (Sending([SshMessageNumber.ExtInfo, 0, 0, 0, 0], false), "message 7 not allowed during key exchange"),
+            "local extension message 200" => (Sending([200], false), "message 200 not allowed during key exchange"),
+            _ => throw new ArgumentOutOfRangeException(nameof(what)),
+        };
+        var (reason, text) = await DisconnectAfterAsync(c, () => c.KeyExchangeAsync(script: script));
+        Assert.Equal(SshDisconnectReason.ProtocolError, reason);
+        Assert.Contains(expected, text);
+        Assert.Equal(1, session.KeyExchangeCount);
+    }
+
+    [Fact]
+    public async Task KeyExchangeMessageOutsideAnyExchangeEndsTheConnection()
+    {
+        await using var server = new TestServer();
+        await using var c = await server.ConnectAuthenticatedAsync();
+        await c.SendAsync(new byte[] { 30, 0, 0, 0, 0 });
+        var (reason, text) = await c.ExpectDisconnectAsync();
+        Assert.Equal(SshDisconnectReason.ProtocolError, reason);
+        Assert.Contains("unexpected key exchange message 30", text);
     }
 }
