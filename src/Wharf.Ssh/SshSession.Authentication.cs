@@ -408,7 +408,7 @@ public sealed partial class SshSession
         {
             if (_kexInProgress)
             {
-                _deferred.Enqueue([SshMessageNumber.UserAuthSuccess]);
+                _heldBack.Add([SshMessageNumber.UserAuthSuccess]);
             }
             else
             {

@@ -338,7 +338,7 @@ public sealed partial class SshSession
         try
         {
             _kexInProgress = false;
-            while (_deferred.TryDequeue(out var message))
+            while (_heldBack.TryTake(out var message))
             {
                 _writer.Begin().WriteRaw(message);
                 await SendPacketLockedAsync(ct).ConfigureAwait(false);

@@ -335,4 +335,47 @@ public sealed class RekeyTests
         Assert.Equal(SshDisconnectReason.ProtocolError, reason);
         Assert.Contains("unexpected key exchange message 30", text);
     }
+
+    /// <summary>
+    /// Replies to what a client sends during its rekey wait for the exchange to end; a client that
+    /// keeps asking meanwhile is disconnected once the server holds 4096 replies or 1 MiB of them,
+    /// whichever comes first, instead of the queue growing for as long as the exchange stays open.
+    /// </summary>
+    [Theory]
+    [InlineData("global requests", 5000)]
+    [InlineData("channel opens with long type names", 3700)]
+    public async Task RepliesHeldBackDuringARekeyAreBounded(string what, int count)
+    {
+        await using var server = new TestServer();
+        await using var c = await server.ConnectAuthenticatedAsync();
+        string longType = new('t', 256);
+        var (reason, text) = await DisconnectAfterAsync(c, () => c.KeyExchangeAsync(script: new KexScript
+        {
+            AfterKexInit = async cl =>
+            {
+                for (uint i = 0; i < count; i++)
+                {
+                    await cl.SendAsync(w =>
+                    {
+                        if (what == "global requests")
+                        {
+                            w.WriteByte(SshMessageNumber.GlobalRequest);
+                            w.WriteString("keepalive@openssh.com");
+                            w.WriteBoolean(true);
+                        }
+                        else
+                        {
+                            w.WriteByte(SshMessageNumber.ChannelOpen);
+                            w.WriteString(longType);
+                            w.WriteUInt32(i);
+                            w.WriteUInt32(65536);
+                            w.WriteUInt32(32768);
+                        }
+                    });
+                }
+            },
+        }));
+        Assert.Equal(SshDisconnectReason.ProtocolError, reason);
+        Assert.Contains("too many messages held back during key exchange", text);
+    }
 }
