@@ -414,7 +414,7 @@ public sealed partial class SshSession
             {
                 _writer.Begin().WriteByte(SshMessageNumber.UserAuthSuccess);
                 await SendPacketLockedAsync(ct).ConfigureAwait(false);
-                ActivateDelayedCompressionLocked();
+                OnUserAuthSuccessSentLocked();
             }
         }
         finally

@@ -294,9 +294,21 @@ public sealed partial class SshSession
         }
     }
 
-    /// <summary>zlib@openssh.com starts only once the user is authenticated (delayed compression).</summary>
+    /// <summary>
+    /// Set right after USERAUTH_SUCCESS has been written, which is when delayed compression
+    /// starts in both directions. Not <see cref="IsAuthenticated"/>: when a key exchange is in
+    /// progress the success is held back until it ends, and the NEWKEYS in between must not
+    /// start compression, or the success itself would go out compressed before the client
+    /// could expect it.
+    /// </summary>
+    private bool _userAuthSuccessSent;
+
+    /// <summary>
+    /// Whether a NEWKEYS starts compression <paramref name="name"/>: zlib at once, zlib@openssh.com
+    /// only once USERAUTH_SUCCESS has been sent (draft-miller-secsh-compression-delayed §3).
+    /// </summary>
     private bool CompressionActive(string name) =>
-        name != CompressionCatalog.None && (!CompressionCatalog.IsDelayed(name) || IsAuthenticated);
+        name != CompressionCatalog.None && (!CompressionCatalog.IsDelayed(name) || _userAuthSuccessSent);
 
     private async Task OnNewKeysAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
@@ -344,7 +356,7 @@ public sealed partial class SshSession
                 await SendPacketLockedAsync(ct).ConfigureAwait(false);
                 if (message is [SshMessageNumber.UserAuthSuccess])
                 {
-                    ActivateDelayedCompressionLocked();
+                    OnUserAuthSuccessSentLocked();
                 }
             }
         }
@@ -357,9 +369,15 @@ public sealed partial class SshSession
         Log(SshLogLevel.Debug, $"key exchange {_kexCount} complete");
     }
 
-    /// <summary>Turns on delayed (zlib@openssh.com) compression after USERAUTH_SUCCESS; called with the send lock held, right after sending it.</summary>
-    private void ActivateDelayedCompressionLocked()
+    /// <summary>
+    /// Turns on delayed (zlib@openssh.com) compression: for what we send from the next packet on
+    /// (the server compresses everything after USERAUTH_SUCCESS), and for what we read from the
+    /// next packet on (the client compresses everything after receiving it). Called from the
+    /// receive loop with the send lock held, right after sending USERAUTH_SUCCESS.
+    /// </summary>
+    private void OnUserAuthSuccessSentLocked()
     {
+        _userAuthSuccessSent = true;
         if (Algorithms is not { } algs)
         {
             return;

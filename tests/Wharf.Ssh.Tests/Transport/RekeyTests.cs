@@ -378,4 +378,111 @@ public sealed class RekeyTests
         Assert.Equal(SshDisconnectReason.ProtocolError, reason);
         Assert.Contains("too many messages held back during key exchange", text);
     }
+
+    private static byte[] CompressibleText(int round, int bytes) =>
+        Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, bytes / 8 + 1).Select(i => $"r{round} line {i % 997,5}\n")))[..bytes];
+
+    /// <summary>
+    /// zlib@openssh.com starts with the first packet after USERAUTH_SUCCESS, in both directions.
+    /// When a rekey runs during authentication, the success is held back past the server's
+    /// NEWKEYS; that NEWKEYS must not start compression (it did, so the client got a compressed
+    /// USERAUTH_SUCCESS it could not read), and the success must start it afterwards.
+    /// </summary>
+    [Theory]
+    [InlineData("server")]
+    [InlineData("client")]
+    public async Task DelayedCompressionStartsWithUserAuthSuccessWhenARekeyRunsDuringAuthentication(string startedBy)
+    {
+        await using var server = new TestServer();
+        if (startedBy == "server")
+        {
+            server.BeforeAuthenticate = r => r.Session.StartKeyExchangeAsync();
+        }
+
+        await using var c = server.ConnectInMemory(out _);
+        c.Compression = "zlib@openssh.com";
+        await c.HandshakeAsync();
+        await c.RequestUserAuthServiceAsync();
+        var request = new Action<SshWriter>(w =>
+        {
+            w.WriteByte(SshMessageNumber.UserAuthRequest);
+            w.WriteString("u");
+            w.WriteString("ssh-connection");
+            w.WriteString("password");
+            w.WriteBoolean(false);
+            w.WriteString("p");
+        });
+        if (startedBy == "server")
+        {
+            await c.SendAsync(request);
+            var kexInit = await c.ReceiveSkippingBannerAsync();
+            Assert.Equal(SshMessageNumber.KexInit, kexInit[0]);
+            await c.KeyExchangeAsync(serverKexInitAlreadyRead: kexInit);
+        }
+        else
+        {
+            await c.KeyExchangeAsync(script: new KexScript { AfterKexInit = cl => cl.SendAsync(request) });
+        }
+
+        Assert.Equal(SshMessageNumber.UserAuthSuccess, (await c.ReceiveSkippingBannerAsync())[0]);
+        var session = server.Server.Sessions.Single();
+        Assert.Equal(2, session.KeyExchangeCount);
+        Assert.Equal("zlib@openssh.com", session.Algorithms!.CompressionClientToServer);
+
+        // Both directions compressed from here on (the test client compresses after the success).
+        var text = CompressibleText(0, 300_000);
+        var channel = await TestChannel.ExecAsync(c, "sha256");
+        await channel.SendAsync(text);
+        await channel.SendEofAsync();
+        Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData(text))} {text.Length}\n", Encoding.ASCII.GetString(await channel.ReadToCloseAsync()));
+    }
+
+    /// <summary>
+    /// Each NEWKEYS restarts the zlib streams on both sides (as OpenSSH does); data the client
+    /// compresses inside its rekey belongs to the old stream, and the server's output across its
+    /// own rekeys to a new stream each time.
+    /// </summary>
+    [Theory]
+    [InlineData("zlib@openssh.com")]
+    [InlineData("zlib")]
+    public async Task CompressedDataSurvivesRekeysStartedByEitherSide(string compression)
+    {
+        await using var server = new TestServer(o => o.RekeyBytes = 256 * 1024);
+        await using var c = server.ConnectInMemory(out _);
+        c.Compression = compression;
+        await c.HandshakeAsync();
+        Assert.Equal(SshMessageNumber.UserAuthSuccess, (await c.PasswordAsync("u", "p"))[0]);
+        var session = server.Server.Sessions.Single();
+
+        var upload = await TestChannel.ExecAsync(c, "sha256");
+        var sent = new MemoryStream();
+        Task SendText(int round, int bytes, bool reading)
+        {
+            var text = CompressibleText(round, bytes);
+            sent.Write(text);
+            return reading ? upload.SendAsync(text) : upload.SendWithoutReadingAsync(text);
+        }
+
+        for (int round = 0; round < 4; round++)
+        {
+            await SendText(round, 200_000, reading: true);
+            await c.KeyExchangeAsync(script: new KexScript
+            {
+                AfterKexInit = _ => SendText(round + 100, 50_000, reading: false),
+                BeforeNewKeys = _ => SendText(round + 200, 30_000, reading: false),
+                BeforeServerKexInit = upload.HandleAsync,
+            });
+        }
+
+        await upload.SendEofAsync();
+        Assert.Equal(Sha256Line(sent), Encoding.ASCII.GetString(await upload.ReadToCloseAsync()));
+
+        const int total = 2 << 20;
+        var download = await TestChannel.ExecAsync(c, $"pattern {total}");
+        download.DuringServerRekey = new KexScript { AfterKexInit = _ => download.SendWindowAdjustAsync() };
+        Assert.Equal(SHA256.HashData(TestPattern.Bytes(0, total)), SHA256.HashData(await download.ReadToCloseAsync()));
+        Assert.True(download.ServerStartedKeyExchanges >= 4, $"{download.ServerStartedKeyExchanges} server rekeys");
+        Assert.Equal(compression, session.Algorithms!.CompressionServerToClient);
+        Assert.Equal(1 + 4 + session.ServerInitiatedRekeys, session.KeyExchangeCount);
+    }
 }
