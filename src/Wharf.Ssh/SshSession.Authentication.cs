@@ -3,6 +3,7 @@ using Wharf.Ssh.Authentication;
 using Wharf.Ssh.IO;
 using Wharf.Ssh.Keys;
 using Wharf.Ssh.Messages;
+using Wharf.Ssh.Transport;
 
 namespace Wharf.Ssh;
 
@@ -316,6 +317,16 @@ public sealed partial class SshSession
             byte number = payload.Span[0];
             if (number is SshMessageNumber.Ignore or SshMessageNumber.Debug)
             {
+                continue;
+            }
+
+            if (KexMessagePolicy.IsKeyExchange(number))
+            {
+                // A key exchange running while the user answers (either side may have started
+                // it; the prompt itself is held back until it ends) is the transport's business:
+                // handle it here and keep waiting. Abandoning the prompt would leave the client
+                // answering a request the server no longer waits for.
+                await DispatchAsync(payload, ct).ConfigureAwait(false);
                 continue;
             }
 

@@ -485,4 +485,58 @@ public sealed class RekeyTests
         Assert.Equal(compression, session.Algorithms!.CompressionServerToClient);
         Assert.Equal(1 + 4 + session.ServerInitiatedRekeys, session.KeyExchangeCount);
     }
+
+    /// <summary>
+    /// A rekey while keyboard-interactive waits for the user's answer: the prompt is held back
+    /// until the exchange ends and the server keeps waiting for the answer through it (it used
+    /// to abandon the prompt on the first key exchange message, and then disconnected on the
+    /// answer as unexpected).
+    /// </summary>
+    [Theory]
+    [InlineData("server")]
+    [InlineData("client")]
+    public async Task KeyboardInteractiveSurvivesARekeyDuringThePrompt(string startedBy)
+    {
+        await using var server = new TestServer();
+        if (startedBy == "server")
+        {
+            server.BeforeAuthenticate = r => r.Session.StartKeyExchangeAsync();
+        }
+
+        await using var c = server.ConnectInMemory(out _);
+        await c.HandshakeAsync();
+        await c.RequestUserAuthServiceAsync();
+        var request = new Action<SshWriter>(w =>
+        {
+            w.WriteByte(SshMessageNumber.UserAuthRequest);
+            w.WriteString("ki");
+            w.WriteString("ssh-connection");
+            w.WriteString("keyboard-interactive");
+            w.WriteString("");
+            w.WriteString("");
+        });
+        if (startedBy == "server")
+        {
+            await c.SendAsync(request);
+            var kexInit = await c.ReceiveSkippingBannerAsync();
+            Assert.Equal(SshMessageNumber.KexInit, kexInit[0]);
+            await c.KeyExchangeAsync(serverKexInitAlreadyRead: kexInit);
+        }
+        else
+        {
+            await c.KeyExchangeAsync(script: new KexScript { AfterKexInit = cl => cl.SendAsync(request) });
+        }
+
+        var prompt = await c.ReceiveSkippingBannerAsync();
+        Assert.Equal(SshMessageNumber.UserAuth60, prompt[0]);
+        await c.SendAsync(w =>
+        {
+            w.WriteByte(SshMessageNumber.UserAuthInfoResponse);
+            w.WriteUInt32(2);
+            w.WriteString("p");
+            w.WriteString("42");
+        });
+        Assert.Equal(SshMessageNumber.UserAuthSuccess, (await c.ReceiveAsync())[0]);
+        Assert.Equal(2, server.Server.Sessions.Single().KeyExchangeCount);
+    }
 }
