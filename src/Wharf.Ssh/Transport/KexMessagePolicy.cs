@@ -39,10 +39,10 @@ internal static class KexMessagePolicy
         // During a rekey, RFC 4253 §7.1 forbids the peer to send anything but the exchange between
         // its KEXINIT and its NEWKEYS, but asyncssh goes on sending channel data (and OpenSSH
         // before 10.4 accepted it): user authentication and connection messages are processed as
-        // usual. Their replies are held back until our NEWKEYS (SshSession.SendAsync), within a
-        // bound, and channel data is bounded by the windows, which are not replenished meanwhile.
-        // What stays refused is transport-layer: service requests, EXT_INFO, unknown 8–19 and the
-        // local-extension range 128–255.
+        // usual. Their replies are held back until the exchange ends (SshSession.SendAsync,
+        // HeldBackMessages, bounded), and channel data is bounded by the windows, which are not
+        // replenished meanwhile. Still refused: transport messages (service requests, EXT_INFO,
+        // unknown 8–19) and 128–255 (reserved and local extensions, RFC 4250 §4.1.1).
         if (peerKexInProgress && !IsTransportGeneric(number) && !IsUserAuthOrConnection(number))
         {
             return $"message {number} not allowed during key exchange";
