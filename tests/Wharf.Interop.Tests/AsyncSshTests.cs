@@ -20,9 +20,14 @@ public sealed class AsyncSshTests(SftpHostFixture fixture, RekeyingSftpHostFixtu
 
     private static string Script => Path.Combine(AppContext.BaseDirectory, "scripts", "asyncssh_sftp.py");
 
-    private static async Task<ProcessRunner.Result> AsyncSshAsync(SftpHostFixture host, params string[] args)
+    private static readonly string Password = "password:" + TestHost.AlicePassword;
+
+    private static Task<ProcessRunner.Result> AsyncSshAsync(SftpHostFixture host, params string[] args) => AsyncSshWithAsync(host, Password, args);
+
+    /// <summary>Runs the driver with <paramref name="auth"/> (password:SECRET or key:PATH); it must succeed.</summary>
+    private static async Task<ProcessRunner.Result> AsyncSshWithAsync(SftpHostFixture host, string auth, params string[] args)
     {
-        var r = await ProcessRunner.RunAsync(Python, [Script, host.Port.ToString(), "alice", "password:" + TestHost.AlicePassword, .. args],
+        var r = await ProcessRunner.RunAsync(Python, [Script, host.Port.ToString(), "alice", auth, .. args],
             timeout: TimeSpan.FromMinutes(2));
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.StdOut}{r.StdErr}");
         return r;
@@ -51,10 +56,11 @@ public sealed class AsyncSshTests(SftpHostFixture fixture, RekeyingSftpHostFixtu
 
     private static int ClientStartedRekeys(SshSession s) => s.KeyExchangeCount - 1 - s.ServerInitiatedRekeys;
 
+    /// <summary>What a user does, logged in with an ed25519 key: every operation succeeds and the tree on disk agrees.</summary>
     [Fact]
     public async Task SftpOperations()
     {
-        var r = await AsyncSshAsync(fixture, "ops", "asyncssh-ops");
+        var r = await AsyncSshWithAsync(fixture, "key:" + TestKeys.Instance.UserKeyPath("ed25519"), "ops", "asyncssh-ops");
         Assert.DoesNotContain("fail", r.StdOut);
         var lines = r.StdOut.Split('\n');
         Assert.Contains("names a.txt,sub", lines);
@@ -73,7 +79,7 @@ public sealed class AsyncSshTests(SftpHostFixture fixture, RekeyingSftpHostFixtu
     [Fact]
     public async Task SymlinkIsCreatedAtNewPathPointingToOldPath()
     {
-        var r = await ProcessRunner.RunAsync(Python, [Script, fixture.Port.ToString(), "alice", "password:" + TestHost.AlicePassword, "symlink", "asyncssh-links"]);
+        var r = await ProcessRunner.RunAsync(Python, [Script, fixture.Port.ToString(), "alice", Password, "symlink", "asyncssh-links"]);
         var lines = r.StdOut.Split('\n');
         var link = new FileInfo(Path.Combine(fixture.Root, "asyncssh-links", "link.txt"));
         Assert.True(link.LinkTarget == "target.txt", $"link.txt -> {link.LinkTarget ?? "(none)"}\n{r.StdOut}{r.StdErr}");
