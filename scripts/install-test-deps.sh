@@ -2,7 +2,7 @@
 # Installs the real programs the interop tests drive (Debian packages). Idempotent; skips
 # what is already there so a developer's second run costs nothing.
 set -euo pipefail
-packages=(bubblewrap util-linux openssh-client openssh-server python3-paramiko ssh-audit curl bc postgresql argon2 whois apache2-utils openssl rsync rclone git prometheus chromium chromium-driver)
+packages=(bubblewrap util-linux openssh-client openssh-server python3-paramiko python3-asyncssh ssh-audit curl bc postgresql argon2 whois apache2-utils openssl rsync rclone git prometheus chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,16 +2,20 @@ using System.Collections.Concurrent;
 using System.Net;
 using Wharf.Sftp;
 using Wharf.Sftp.Events;
+using Wharf.Ssh;
 using Wharf.Ssh.Authentication;
 
 namespace Wharf.Interop.Tests;
 
 /// <summary>
 /// An SftpServer serving a fresh temporary root to user alice (password or any test key), with
-/// every operation event recorded. A sibling directory "outside" must never change.
+/// every operation event recorded. A sibling directory "outside" must never change. A derived
+/// fixture may change the options in <see cref="Configure"/>.
 /// </summary>
-public sealed class SftpHostFixture : IAsyncLifetime
+public class SftpHostFixture : IAsyncLifetime
 {
+    private readonly List<(SshSession Session, TaskCompletionSource Ended)> _started = [];
+
     public SftpServer Server { get; private set; } = null!;
 
     public string Base { get; } = Path.Combine(Path.GetTempPath(), "wharf-sftp-" + Guid.NewGuid().ToString("N")[..8]);
@@ -32,6 +36,7 @@ public sealed class SftpHostFixture : IAsyncLifetime
         var options = new SftpServerOptions { RootDirectory = Root };
         options.Ssh.HostKeys.AddRange(TestKeys.Instance.HostKeys.Where(k => k.PublicKey.KeyType is "ssh-ed25519"));
         options.Ssh.FailedAuthDelay = TimeSpan.Zero;
+        Configure(options);
         Server = new SftpServer(options)
         {
             Authenticate = r => Task.FromResult(r switch
@@ -49,8 +54,55 @@ public sealed class SftpHostFixture : IAsyncLifetime
         Server.DirCreate += record;
         Server.DirRemove += record;
         Server.DirList += record;
+        Server.SshServer.SessionStarted += s =>
+        {
+            lock (_started)
+            {
+                _started.Add((s, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+            }
+        };
+        Server.SshServer.SessionEnded += s =>
+        {
+            lock (_started)
+            {
+                _started.Find(e => e.Session == s).Ended?.TrySetResult();
+            }
+        };
         Server.Start(new IPEndPoint(IPAddress.Loopback, 0));
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Changes the options before the server is created.</summary>
+    protected virtual void Configure(SftpServerOptions options)
+    {
+    }
+
+    /// <summary>How many SSH sessions have started so far: the mark to pass to <see cref="EndedSessionAfterAsync"/>.</summary>
+    public int SessionMark
+    {
+        get
+        {
+            lock (_started)
+            {
+                return _started.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The one session that started after <paramref name="mark"/> (the client a test just ran;
+    /// tests of one class run one at a time), once it has ended, so its counters are final.
+    /// </summary>
+    public async Task<SshSession> EndedSessionAfterAsync(int mark)
+    {
+        (SshSession Session, TaskCompletionSource Ended) started;
+        lock (_started)
+        {
+            started = Assert.Single(_started.Skip(mark));
+        }
+
+        await started.Ended.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return started.Session;
     }
 
     /// <summary>Everything under "outside", as (relative path, content hash) pairs.</summary>
@@ -70,4 +122,12 @@ public sealed class SftpHostFixture : IAsyncLifetime
         {
         }
     }
+}
+
+/// <summary>The same server, starting a key exchange itself after every <see cref="RekeyBytes"/> in either direction.</summary>
+public sealed class RekeyingSftpHostFixture : SftpHostFixture
+{
+    public const long RekeyBytes = 1 << 20;
+
+    protected override void Configure(SftpServerOptions options) => options.Ssh.RekeyBytes = RekeyBytes;
 }
