@@ -24,13 +24,20 @@
 # Environment overrides: SIZE_MIB FILES ENTRIES CONNS PAR PAR_MIB IDLE ROUNDS ROWS, and for rows 1
 # and 2 CIPHERS (default "aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr") and
 # DIRS (default "up down").
+#
+# Row 6's sftp case runs once per entry of KEX (default "default curve25519-sha256"): "default"
+# leaves the client and each server to negotiate (the label shows what each chose), a method name
+# is forced with -o KexAlgorithms on both. The client's own share of a key exchange counts in a
+# connection rate: OpenSSH's sntrup761 key generation alone costs the client about 0.1 s, so with a
+# 9.2 client (which prefers sntrup761) both servers wait on it; the server CPU per connection is
+# printed too, and does not depend on the client.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 ROWS=${ROWS:-"1 2 3 4 5 6 7 8"}; ROUNDS=${ROUNDS:-3}; SIZE_MIB=${SIZE_MIB:-1024}; FILES=${FILES:-2000}
 ENTRIES=${ENTRIES:-50000}; CONNS=${CONNS:-200}; PAR=${PAR:-8}; PAR_MIB=${PAR_MIB:-256}; IDLE=${IDLE:-500}; OUT=${OUT:-}
-REFERENCE=${REFERENCE:-debian}; CLIENT=${CLIENT:-debian}; R2R=${R2R:-0}; WARMUP=${WARMUP:-1}; CIPHERS=${CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr"}; DIRS=${DIRS:-"up down"}
+KEX=${KEX:-"default curve25519-sha256"}; REFERENCE=${REFERENCE:-debian}; CLIENT=${CLIENT:-debian}; R2R=${R2R:-0}; WARMUP=${WARMUP:-1}; CIPHERS=${CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr"}; DIRS=${DIRS:-"up down"}
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) SIZE_MIB=128; ROUNDS=1; FILES=500; ENTRIES=10000; CONNS=50; PAR_MIB=32; IDLE=100; shift ;;
@@ -161,6 +168,10 @@ pair() {
     cpu_median() { awk -v k="$1" '$1 == k {print $2}' "$work/cpu.log" | median; }
     printf "    CPU seconds (medians): server Wharf %s, OpenSSH %s; clients with Wharf %s, with OpenSSH %s\n" \
       "$(cpu_median wharf)" "$(cpu_median openssh)" "$(cpu_median client-wharf)" "$(cpu_median client-openssh)"
+    if [ "$row" = 6 ]; then
+      printf "    server CPU ms per connection: Wharf %s, OpenSSH %s\n" \
+        "$(echo "scale=2; 1000 * $(cpu_median wharf) / $CONNS" | bc)" "$(echo "scale=2; 1000 * $(cpu_median openssh) / $CONNS" | bc)"
+    fi
   fi
 }
 # CPU seconds the server spent (rows 1, 2, 7): Wharf's process; for OpenSSH the listener plus
@@ -262,11 +273,21 @@ listing() { # server
 }
 
 # Row 6: sequential connections, each connect + publickey + SFTP init + one stat + close.
-connections_sftp() { # server
+kex_flags() { [ "$1" = default ] || echo "-o KexAlgorithms=$1"; }
+negotiated_kex() { # server kex -> the key exchange method the client and that server agree on
   echo "ls -l probe.txt" > "$work/b-probe"
+  # shellcheck disable=SC2046
+  sftp_batch "$1" "$work/b-probe" -v $(kex_flags "$2") 2>&1 >/dev/null | sed -n 's/.*kex: algorithm: //p' | head -1
+}
+connections_sftp() { # server kex
+  echo "ls -l probe.txt" > "$work/b-probe"
+  local cpu0; cpu0=$(server_cpu "$1")
   local start end; start=$(date +%s.%N)
-  for _ in $(seq "$CONNS"); do sftp_batch "$1" "$work/b-probe" > /dev/null; done
+  # shellcheck disable=SC2046
+  for _ in $(seq "$CONNS"); do sftp_batch "$1" "$work/b-probe" $(kex_flags "$2") > /dev/null; done
   end=$(date +%s.%N)
+  cpu_note "$1" "$cpu0"
+  client_cpu_note "$1"
   rate "$CONNS" "$start" "$end"
 }
 connections_asyncssh() { # server
@@ -336,7 +357,12 @@ for row in $ROWS; do
     5) mkdir -p "$root/big"; (cd "$root/big" && seq -f "e%06g" "$ENTRIES" | xargs touch)
        pair 5 "ls -l of $ENTRIES entries" "entries/s" listing ;;
     6) touch "$root/probe.txt"
-       pair 6 "$CONNS connections, sftp client" "conn/s" connections_sftp
+       for k in $KEX; do
+         kw=$(negotiated_kex wharf "$k"); ko=$(negotiated_kex openssh "$k")
+         if [ "$kw" = "$ko" ]; then label="$kw"; else label="Wharf $kw, OpenSSH $ko"; fi
+         [ "$k" = default ] && label="defaults: $label"
+         pair 6 "$CONNS connections, sftp client, $label" "conn/s" connections_sftp "$k"
+       done
        pair 6 "$CONNS connections, asyncssh (one process)" "conn/s" connections_asyncssh ;;
     7) [ -f "$root/par.bin" ] || head -c $((PAR_MIB << 20)) /dev/urandom > "$root/par.bin"
        cp "$root/par.bin" "$local_dir/par.bin"

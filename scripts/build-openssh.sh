@@ -13,7 +13,7 @@ out=${OPENSSH_CACHE:-/var/tmp/openssh-$version}
 if [[ -x $out/ssh && -x $out/sftp && -x $out/sshd && -x $out/sshd-session && -x $out/sftp-server ]]; then echo "$out"; exit 0; fi
 echo "$sha256  $tarball" | sha256sum -c --quiet - >&2 || { echo "build-openssh: $tarball does not match its checksum" >&2; exit 1; }
 need=()
-for p in autoconf gcc make libssl-dev zlib1g-dev; do
+for p in gcc make libssl-dev zlib1g-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if ((${#need[@]})); then
@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 tar xzf "$tarball" -C "$work"
 cd "$work/openssh-$version"
 # sshd needs its privilege-separation directory and config folder at absolute paths fixed at build time.
-{ autoreconf -i && ./configure --without-pam --with-privsep-path="$out/empty" --sysconfdir="$out/etc" \
+{ ./configure --without-pam --with-privsep-path="$out/empty" --sysconfdir="$out/etc" \
   && make -j"$(nproc)" ssh sftp scp ssh-keygen ssh-keyscan sshd sshd-session sshd-auth sftp-server; } >"$work/build.log" 2>&1 \
   || { tail -30 "$work/build.log" >&2; exit 1; }
 rm -rf "$out.tmp"; mkdir -p "$out.tmp/empty" "$out.tmp/etc"

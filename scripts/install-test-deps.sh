@@ -4,7 +4,7 @@
 # a developer's second run costs nothing. Node and npm come with the machine image: they are not
 # installed here (Debian's npm conflicts with the image's node).
 set -euo pipefail
-packages=(bubblewrap util-linux openssh-client openssh-server python3-paramiko ssh-audit curl bc postgresql argon2 whois apache2-utils openssl rsync rclone git prometheus chromium chromium-driver putty-tools)
+packages=(bubblewrap util-linux openssh-client openssh-server python3-paramiko python3-asyncssh ssh-audit curl bc postgresql argon2 whois apache2-utils openssl rsync rclone git prometheus chromium chromium-driver putty-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,6 +3,7 @@ using Wharf.Ssh.Authentication;
 using Wharf.Ssh.IO;
 using Wharf.Ssh.Keys;
 using Wharf.Ssh.Messages;
+using Wharf.Ssh.Transport;
 
 namespace Wharf.Ssh;
 
@@ -319,6 +320,16 @@ public sealed partial class SshSession
                 continue;
             }
 
+            if (KexMessagePolicy.IsKeyExchange(number))
+            {
+                // A key exchange running while the user answers (either side may have started
+                // it; the prompt itself is held back until it ends) is the transport's business:
+                // handle it here and keep waiting. Abandoning the prompt would leave the client
+                // answering a request the server no longer waits for.
+                await DispatchAsync(payload, ct).ConfigureAwait(false);
+                continue;
+            }
+
             if (number != SshMessageNumber.UserAuthInfoResponse)
             {
                 _pending = payload;
@@ -408,13 +419,13 @@ public sealed partial class SshSession
         {
             if (_kexInProgress)
             {
-                _deferred.Enqueue([SshMessageNumber.UserAuthSuccess]);
+                _heldBack.Add([SshMessageNumber.UserAuthSuccess]);
             }
             else
             {
                 _writer.Begin().WriteByte(SshMessageNumber.UserAuthSuccess);
                 await SendPacketLockedAsync(ct).ConfigureAwait(false);
-                ActivateDelayedCompressionLocked();
+                OnUserAuthSuccessSentLocked();
             }
         }
         finally

@@ -39,6 +39,17 @@ public sealed partial class SshSession
     /// <summary>Number of completed key exchanges (the first one included).</summary>
     public int KeyExchangeCount => Volatile.Read(ref _kexCount);
 
+    /// <summary>
+    /// Key exchanges after the first that this server started itself, because
+    /// <see cref="SshServerOptions.RekeyBytes"/> or <see cref="SshServerOptions.RekeyInterval"/>
+    /// was reached or the host called <see cref="StartKeyExchangeAsync"/>: its KEXINIT went out
+    /// before the client's arrived. The others (<see cref="KeyExchangeCount"/> minus one, minus
+    /// these) were started by the client.
+    /// </summary>
+    public int ServerInitiatedRekeys => Volatile.Read(ref _serverInitiatedRekeys);
+
+    private int _serverInitiatedRekeys;
+
     /// <summary>True when the client negotiated strict key exchange.</summary>
     public bool IsStrictKex => _strictKex;
 
@@ -92,6 +103,19 @@ public sealed partial class SshSession
             CompressionClientToServer = [.. Options.Compressions],
             CompressionServerToClient = [.. Options.Compressions],
         };
+        if (!first)
+        {
+            if (Volatile.Read(ref _peerKexInitReceived))
+            {
+                Log(SshLogLevel.Debug, "rekey started by the client");
+            }
+            else
+            {
+                Interlocked.Increment(ref _serverInitiatedRekeys);
+                Log(SshLogLevel.Debug, $"rekey started by the server after {_reader.BytesSinceKex} bytes in, {_writer.BytesSinceKex} bytes out");
+            }
+        }
+
         _ourKexInit = msg;
         _ourKexInitPayload = msg.ToPayload();
         _kexInProgress = true;
@@ -100,24 +124,18 @@ public sealed partial class SshSession
         await SendPacketLockedAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// True until the peer's first NEWKEYS has been received: the initial exchange, when nothing
+    /// the peer sends is protected yet and strict key exchange refuses anything out of place.
+    /// (Not "no session identifier yet": that exists from our own first NEWKEYS on.)
+    /// </summary>
+    private bool InInitialKeyExchange => _kexCount == 0;
+
     private void CheckAllowedDuringKex(byte number)
     {
-        bool kexMessage = number is SshMessageNumber.KexInit or SshMessageNumber.NewKeys or (>= SshMessageNumber.KexFirst and <= SshMessageNumber.KexLast);
-        if (_strictKex && _sessionId is null && !kexMessage && number != SshMessageNumber.Disconnect)
+        if (KexMessagePolicy.Refusal(number, InInitialKeyExchange, _peerKexInitReceived, _strictKex) is { } refusal)
         {
-            // Strict KEX: anything else during the initial exchange is how Terrapin-style
-            // prefix manipulation would show itself.
-            throw new SshConnectionException($"strict key exchange: unexpected message {number} during initial key exchange");
-        }
-
-        if (_peerKexInitReceived && !kexMessage && number is not (SshMessageNumber.Disconnect or SshMessageNumber.Ignore or SshMessageNumber.Debug or SshMessageNumber.Unimplemented))
-        {
-            throw new SshConnectionException($"message {number} not allowed during key exchange");
-        }
-
-        if (!kexMessage && number is not (SshMessageNumber.Disconnect or SshMessageNumber.Ignore or SshMessageNumber.Debug or SshMessageNumber.Unimplemented) && _sessionId is null)
-        {
-            throw new SshConnectionException($"message {number} before the first key exchange completed");
+            throw new SshConnectionException(refusal);
         }
     }
 
@@ -276,9 +294,21 @@ public sealed partial class SshSession
         }
     }
 
-    /// <summary>zlib@openssh.com starts only once the user is authenticated (delayed compression).</summary>
+    /// <summary>
+    /// Set right after USERAUTH_SUCCESS has been written, which is when delayed compression
+    /// starts in both directions. Not <see cref="IsAuthenticated"/>: when a key exchange is in
+    /// progress the success is held back until it ends, and the NEWKEYS in between must not
+    /// start compression, or the success itself would go out compressed before the client
+    /// could expect it.
+    /// </summary>
+    private bool _userAuthSuccessSent;
+
+    /// <summary>
+    /// Whether a NEWKEYS starts compression <paramref name="name"/>: zlib at once, zlib@openssh.com
+    /// only once USERAUTH_SUCCESS has been sent (draft-miller-secsh-compression-delayed §3).
+    /// </summary>
     private bool CompressionActive(string name) =>
-        name != CompressionCatalog.None && (!CompressionCatalog.IsDelayed(name) || IsAuthenticated);
+        name != CompressionCatalog.None && (!CompressionCatalog.IsDelayed(name) || _userAuthSuccessSent);
 
     private async Task OnNewKeysAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
@@ -320,13 +350,13 @@ public sealed partial class SshSession
         try
         {
             _kexInProgress = false;
-            while (_deferred.TryDequeue(out var message))
+            while (_heldBack.TryTake(out var message))
             {
                 _writer.Begin().WriteRaw(message);
                 await SendPacketLockedAsync(ct).ConfigureAwait(false);
                 if (message is [SshMessageNumber.UserAuthSuccess])
                 {
-                    ActivateDelayedCompressionLocked();
+                    OnUserAuthSuccessSentLocked();
                 }
             }
         }
@@ -339,9 +369,15 @@ public sealed partial class SshSession
         Log(SshLogLevel.Debug, $"key exchange {_kexCount} complete");
     }
 
-    /// <summary>Turns on delayed (zlib@openssh.com) compression after USERAUTH_SUCCESS; called with the send lock held, right after sending it.</summary>
-    private void ActivateDelayedCompressionLocked()
+    /// <summary>
+    /// Turns on delayed (zlib@openssh.com) compression: for what we send from the next packet on
+    /// (the server compresses everything after USERAUTH_SUCCESS), and for what we read from the
+    /// next packet on (the client compresses everything after receiving it). Called from the
+    /// receive loop with the send lock held, right after sending USERAUTH_SUCCESS.
+    /// </summary>
+    private void OnUserAuthSuccessSentLocked()
     {
+        _userAuthSuccessSent = true;
         if (Algorithms is not { } algs)
         {
             return;

@@ -26,7 +26,7 @@ public sealed partial class SshSession : IAsyncDisposable
     private readonly PacketWriter _writer;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Queue<byte[]> _deferred = new();
+    private readonly HeldBackMessages _heldBack = new();
     private int _closed;
     private long _lastSendStartedTicks;
     private bool _sending;
@@ -296,12 +296,7 @@ public sealed partial class SshSession : IAsyncDisposable
                     {
                         using var copy = new SshWriter();
                         build(copy, state);
-                        if (_deferred.Count > 4096)
-                        {
-                            throw new SshConnectionException("too many messages held back during key exchange");
-                        }
-
-                        _deferred.Enqueue(copy.ToArray());
+                        _heldBack.Add(copy.ToArray());
                         return;
                     }
 

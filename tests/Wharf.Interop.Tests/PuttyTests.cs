@@ -81,6 +81,7 @@ public sealed class PuttyTests(SftpHostFixture fixture) : IClassFixture<SftpHost
             $"lcd {local}", "mkdir /pt", "cd /pt", "put a.txt", "ls", "mv a.txt b.txt", "chmod 600 b.txt", "get b.txt back.txt",
             "mkdir sub", "rmdir sub", "ls /pt",
         ]);
+        int mark = fixture.SessionMark;
         var r = await Putty.RunAsync("psftp", fixture.Port, TestHost.AlicePassword, HostKey, ["-b", batch, "-bc", "alice@127.0.0.1"]);
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
         Assert.Contains("a.txt", r.StdOut);
@@ -90,7 +91,7 @@ public sealed class PuttyTests(SftpHostFixture fixture) : IClassFixture<SftpHost
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(onServer));
         Assert.False(File.Exists(Path.Combine(fixture.Root, "pt", "a.txt")));
         Assert.False(Directory.Exists(Path.Combine(fixture.Root, "pt", "sub")));
-        Assert.StartsWith("SSH-2.0-PuTTY_", (await fixture.WaitForSessionEndAsync()).ClientVersion);
+        Assert.StartsWith("SSH-2.0-PuTTY_", (await fixture.EndedSessionAfterAsync(mark)).ClientVersion);
 
         await File.WriteAllLinesAsync(batch, ["rm /pt/b.txt", "rmdir /pt"]);
         var clean = await Putty.RunAsync("psftp", fixture.Port, TestHost.AlicePassword, HostKey, ["-b", batch, "alice@127.0.0.1"]);
@@ -140,18 +141,20 @@ public sealed class PuttyServerRekeyTests(RekeyingSftpHostFixture fixture) : ICl
         await File.WriteAllBytesAsync(up, RandomNumberGenerator.GetBytes(16 << 20));
         var hash = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(up)));
         string[] hostKey = Putty.Fingerprints("ssh-ed25519");
+        int mark = fixture.SessionMark;
         var put = await Putty.RunAsync("pscp", fixture.Port, TestHost.AlicePassword, hostKey, ["-q", "-sftp", up, "alice@127.0.0.1:/rekey.bin"]);
         Assert.True(put.ExitCode == 0, put.StdOut + put.StdErr);
         // PuTTY's own limits are 1 GB and 60 minutes, so every key exchange after the first is
         // the server's. Uploading, there are far fewer than one per MiB (3 to 5 exchanges seen
         // for 16 MiB): what pscp has already sent when the server's KEXINIT reaches it is read
         // under the old keys while the exchange runs, and the count starts again at NEWKEYS.
-        var upload = await fixture.WaitForSessionEndAsync();
+        var upload = await fixture.EndedSessionAfterAsync(mark);
         Assert.True(upload.KeyExchangeCount >= 2, $"{upload.KeyExchangeCount} key exchanges during the upload");
         var down = Path.Combine(local, "down.bin");
+        mark = fixture.SessionMark;
         var get = await Putty.RunAsync("pscp", fixture.Port, TestHost.AlicePassword, hostKey, ["-q", "-sftp", "alice@127.0.0.1:/rekey.bin", down]);
         Assert.True(get.ExitCode == 0, get.StdOut + get.StdErr);
-        var download = await fixture.WaitForSessionEndAsync();
+        var download = await fixture.EndedSessionAfterAsync(mark);
         Assert.NotSame(upload, download);
         Assert.True(download.KeyExchangeCount > 8, $"{download.KeyExchangeCount} key exchanges during the download"); // 17 seen
         Assert.Equal(hash, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(fixture.Root, "rekey.bin")))));

@@ -9,13 +9,12 @@ namespace Wharf.Interop.Tests;
 
 /// <summary>
 /// An SftpServer serving a fresh temporary root to user alice (password or any test key), with
-/// every operation event recorded. A sibling directory "outside" must never change. Subclasses
-/// change the options (<see cref="Configure"/>) before the server starts.
+/// every operation event recorded. A sibling directory "outside" must never change. A derived
+/// fixture may change the options in <see cref="Configure"/>.
 /// </summary>
 public class SftpHostFixture : IAsyncLifetime
 {
-    private int _started;
-    private int _ended;
+    private readonly List<(SshSession Session, TaskCompletionSource Ended)> _started = [];
 
     public SftpServer Server { get; private set; } = null!;
 
@@ -28,25 +27,6 @@ public class SftpHostFixture : IAsyncLifetime
     public int Port => Server.LocalEndPoint!.Port;
 
     public ConcurrentQueue<(SftpOperation Op, bool Before, string Path, SftpStatusCode Status)> Events { get; } = new();
-
-    /// <summary>The most recently ended SSH session (its KeyExchangeCount, ClientVersion...).</summary>
-    public SshSession? LastSession { get; private set; }
-
-    /// <summary>Options to change before the server starts.</summary>
-    protected virtual void Configure(SftpServerOptions options)
-    {
-    }
-
-    /// <summary>Waits until every session that started has ended (the client just exited) and returns the last.</summary>
-    public async Task<SshSession> WaitForSessionEndAsync()
-    {
-        for (int i = 0; i < 400 && Volatile.Read(ref _ended) < Volatile.Read(ref _started); i++)
-        {
-            await Task.Delay(25);
-        }
-
-        return LastSession ?? throw new InvalidOperationException("no session ended");
-    }
 
     public ValueTask InitializeAsync()
     {
@@ -74,14 +54,55 @@ public class SftpHostFixture : IAsyncLifetime
         Server.DirCreate += record;
         Server.DirRemove += record;
         Server.DirList += record;
-        Server.SshServer.SessionStarted += _ => Interlocked.Increment(ref _started);
+        Server.SshServer.SessionStarted += s =>
+        {
+            lock (_started)
+            {
+                _started.Add((s, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+            }
+        };
         Server.SshServer.SessionEnded += s =>
         {
-            LastSession = s;
-            Interlocked.Increment(ref _ended);
+            lock (_started)
+            {
+                _started.Find(e => e.Session == s).Ended?.TrySetResult();
+            }
         };
         Server.Start(new IPEndPoint(IPAddress.Loopback, 0));
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Changes the options before the server is created.</summary>
+    protected virtual void Configure(SftpServerOptions options)
+    {
+    }
+
+    /// <summary>How many SSH sessions have started so far: the mark to pass to <see cref="EndedSessionAfterAsync"/>.</summary>
+    public int SessionMark
+    {
+        get
+        {
+            lock (_started)
+            {
+                return _started.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The one session that started after <paramref name="mark"/> (the client a test just ran;
+    /// tests of one class run one at a time), once it has ended, so its counters are final.
+    /// </summary>
+    public async Task<SshSession> EndedSessionAfterAsync(int mark)
+    {
+        (SshSession Session, TaskCompletionSource Ended) started;
+        lock (_started)
+        {
+            started = Assert.Single(_started.Skip(mark));
+        }
+
+        await started.Ended.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return started.Session;
     }
 
     /// <summary>Everything under "outside", as (relative path, content hash) pairs.</summary>
@@ -103,10 +124,12 @@ public class SftpHostFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The same server, starting a key exchange after every MiB in either direction.</summary>
+/// <summary>The same server, starting a key exchange itself after every <see cref="RekeyBytes"/> in either direction.</summary>
 public sealed class RekeyingSftpHostFixture : SftpHostFixture
 {
-    protected override void Configure(SftpServerOptions options) => options.Ssh.RekeyBytes = 1 << 20;
+    public const long RekeyBytes = 1 << 20;
+
+    protected override void Configure(SftpServerOptions options) => options.Ssh.RekeyBytes = RekeyBytes;
 }
 
 /// <summary>The same server with a single failed authentication attempt allowed per connection.</summary>

@@ -5,7 +5,8 @@ using Wharf.Sftp.Events;
 namespace Wharf.Interop.Tests;
 
 /// <summary>SFTP with paramiko and OpenSSH's sftp against the embeddable SftpServer on a real directory.</summary>
-public sealed class SftpTests(SftpHostFixture fixture) : IClassFixture<SftpHostFixture>
+public sealed class SftpTests(SftpHostFixture fixture, RekeyingSftpHostFixture rekeying)
+    : IClassFixture<SftpHostFixture>, IClassFixture<RekeyingSftpHostFixture>
 {
     private static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
@@ -78,6 +79,39 @@ public sealed class SftpTests(SftpHostFixture fixture) : IClassFixture<SftpHostF
             workingDirectory: local, sftpFlags: ["-B", "262144", "-R", "128"]);
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(local, "big-back.bin")));
+    }
+
+    /// <summary>
+    /// The server's RekeyBytes (1 MiB) reached in each direction of a 24 MiB transfer: the
+    /// server starts every exchange mid-stream. (OpenSSH 9.2 defaults to sntrup761x25519, whose
+    /// key generation makes each exchange cost the client tens of milliseconds.) OpenSSH 10.4 and later disconnect a peer that
+    /// sends anything but the exchange between its KEXINIT and its NEWKEYS, so 10.5 also checks
+    /// that the server holds its own data back meanwhile.
+    /// </summary>
+    [Theory]
+    [InlineData("9.2")]
+    [InlineData("10.5")]
+    public async Task OpenSshThroughRekeysStartedByTheServerMidTransfer(string version)
+    {
+        string? dir = version == "10.5" ? OpenSsh10.Dir : null;
+        var local = LocalDir("server-rekey-" + version);
+        var data = RandomNumberGenerator.GetBytes(24 << 20);
+        await File.WriteAllBytesAsync(Path.Combine(local, "big.bin"), data);
+        string remote = $"openssh-{version}-rekey.bin";
+
+        int mark = rekeying.SessionMark;
+        var r = await OpenSsh.SftpBatchAsync(rekeying.Port, "alice", [$"put big.bin {remote}"], workingDirectory: local, openSshDir: dir);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var up = await rekeying.EndedSessionAfterAsync(mark);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(rekeying.Root, remote)));
+        Assert.True(up.ServerInitiatedRekeys >= 8, $"{up.ServerInitiatedRekeys} rekeys by the server while receiving");
+
+        mark = rekeying.SessionMark;
+        r = await OpenSsh.SftpBatchAsync(rekeying.Port, "alice", [$"get {remote} back.bin"], workingDirectory: local, openSshDir: dir);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var down = await rekeying.EndedSessionAfterAsync(mark);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(local, "back.bin")));
+        Assert.True(down.ServerInitiatedRekeys >= 8, $"{down.ServerInitiatedRekeys} rekeys by the server while sending");
     }
 
     [Fact]

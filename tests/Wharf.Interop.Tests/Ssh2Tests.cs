@@ -48,6 +48,7 @@ public sealed class Ssh2Tests(SftpHostFixture fixture) : IClassFixture<SftpHostF
     {
         var local = LocalDir("ops");
         await File.WriteAllTextAsync(Path.Combine(local, "a.txt"), "from ssh2");
+        int mark = fixture.SessionMark;
         var r = await Ssh2Client.RunAsync(fixture.Port, "alice", "password", TestHost.AlicePassword,
             Op("mkdir", new { path = "/s2" }),
             Op("put", new { local = Path.Combine(local, "a.txt"), remote = "/s2/a.txt" }),
@@ -73,7 +74,7 @@ public sealed class Ssh2Tests(SftpHostFixture fixture) : IClassFixture<SftpHostF
         Assert.Null(new FileInfo(Path.Combine(dir, "b.txt")).LinkTarget);
         Assert.Equal("from ssh2", await File.ReadAllTextAsync(Path.Combine(dir, "b.txt")));
         Assert.False(File.Exists(Path.Combine(fixture.Root, "b.txt")));
-        Assert.StartsWith("SSH-2.0-ssh2js1.17.0", (await fixture.WaitForSessionEndAsync()).ClientVersion);
+        Assert.StartsWith("SSH-2.0-ssh2js1.17.0", (await fixture.EndedSessionAfterAsync(mark)).ClientVersion);
 
         var clean = await Ssh2Client.RunAsync(fixture.Port, "alice", "password", TestHost.AlicePassword,
             Op("get", new { remote = "/s2/link", local = Path.Combine(local, "via-link.txt") }),
@@ -113,6 +114,7 @@ public sealed class Ssh2Tests(SftpHostFixture fixture) : IClassFixture<SftpHostF
         var local = LocalDir("crekey");
         var up = Path.Combine(local, "up.bin");
         var hash = await RandomFileAsync(up, 16 << 20);
+        int mark = fixture.SessionMark;
         var r = await Ssh2Client.RunAsync(fixture.Port, "alice", "password", TestHost.AlicePassword,
             Op("put", new { local = up, remote = "/ssh2-crekey.bin", rekeyAt = 4 << 20 }));
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -120,7 +122,7 @@ public sealed class Ssh2Tests(SftpHostFixture fixture) : IClassFixture<SftpHostF
         Assert.Equal(1, r.Done["rekeys"]!.GetValue<int>());
         Assert.Equal(hash, Sha256(Path.Combine(fixture.Root, "ssh2-crekey.bin")));
         // The first exchange and the client's one (the server's own limit is 1 GiB).
-        Assert.Equal(2, (await fixture.WaitForSessionEndAsync()).KeyExchangeCount);
+        Assert.Equal(2, (await fixture.EndedSessionAfterAsync(mark)).KeyExchangeCount);
         File.Delete(Path.Combine(fixture.Root, "ssh2-crekey.bin"));
     }
 
@@ -129,10 +131,11 @@ public sealed class Ssh2Tests(SftpHostFixture fixture) : IClassFixture<SftpHostF
     {
         // The library server has no keyboard-interactive handler, so it does not offer the
         // method: ssh2 finds nothing it may try, and no attempt was counted.
+        int mark = fixture.SessionMark;
         var r = await Ssh2Client.RunAsync(fixture.Port, "alice", "keyboard-interactive-only", TestHost.AlicePassword, Op("realpath", new { path = "." }));
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("All configured authentication methods failed", r.ToString());
-        Assert.Equal(0, (await fixture.WaitForSessionEndAsync()).AuthenticationFailures);
+        Assert.Equal(0, (await fixture.EndedSessionAfterAsync(mark)).AuthenticationFailures);
     }
 }
 
@@ -147,6 +150,7 @@ public sealed class Ssh2ServerRekeyTests(RekeyingSftpHostFixture fixture) : ICla
         var up = Path.Combine(local, "up.bin");
         await File.WriteAllBytesAsync(up, RandomNumberGenerator.GetBytes(16 << 20));
         var hash = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(up)));
+        int mark = fixture.SessionMark;
         var r = await Ssh2Client.RunAsync(fixture.Port, "alice", "password", TestHost.AlicePassword,
             new { op = "put", local = up, remote = "/srekey.bin" },
             new { op = "get", remote = "/srekey.bin", local = Path.Combine(local, "down.bin") });
@@ -154,7 +158,7 @@ public sealed class Ssh2ServerRekeyTests(RekeyingSftpHostFixture fixture) : ICla
         Assert.Equal(hash, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(fixture.Root, "srekey.bin")))));
         Assert.Equal(hash, r.Ok(1)!["sha256"]!.GetValue<string>());
         // 32 MiB through a server that rekeys every MiB; the client starts none of its own.
-        var session = await fixture.WaitForSessionEndAsync();
+        var session = await fixture.EndedSessionAfterAsync(mark);
         Assert.True(session.KeyExchangeCount > 16, $"{session.KeyExchangeCount} key exchanges");
         Assert.Equal(session.KeyExchangeCount - 1, r.Done["rekeys"]!.GetValue<int>());
     }

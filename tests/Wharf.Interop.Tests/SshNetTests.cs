@@ -36,6 +36,7 @@ public sealed class SshNetTests(SftpHostFixture fixture) : IClassFixture<SftpHos
     [Fact]
     public async Task SftpOperationsIncludingASymbolicLinkWhereTheUserAskedForIt()
     {
+        int mark = fixture.SessionMark;
         using (var c = new SftpClient(PasswordLogin(fixture.Port)))
         {
             c.Connect();
@@ -80,7 +81,7 @@ public sealed class SshNetTests(SftpHostFixture fixture) : IClassFixture<SftpHos
         }
 
         Assert.False(Directory.Exists(Path.Combine(fixture.Root, "sn")));
-        Assert.StartsWith("SSH-2.0-Renci.SshNet.SshClient.2026.0.1", (await fixture.WaitForSessionEndAsync()).ClientVersion);
+        Assert.StartsWith("SSH-2.0-Renci.SshNet.SshClient.2026.0.1", (await fixture.EndedSessionAfterAsync(mark)).ClientVersion);
     }
 
     [Fact]
@@ -115,10 +116,11 @@ public sealed class SshNetTests(SftpHostFixture fixture) : IClassFixture<SftpHos
     public async Task KeyboardInteractiveOnlyFindsNoMethodAndCostsNoAttempt()
     {
         // The library server answers no keyboard-interactive, so with defaults it does not offer it.
+        int mark = fixture.SessionMark;
         using var c = new SftpClient(new ConnectionInfo("127.0.0.1", fixture.Port, "alice", KeyboardInteractive("alice", TestHost.AlicePassword)));
         var ex = Assert.Throws<SshAuthenticationException>(c.Connect);
         Assert.Contains("No suitable authentication method found", ex.Message);
-        Assert.Equal(0, (await fixture.WaitForSessionEndAsync()).AuthenticationFailures);
+        Assert.Equal(0, (await fixture.EndedSessionAfterAsync(mark)).AuthenticationFailures);
     }
 }
 
@@ -134,13 +136,14 @@ public sealed class SshNetLoginCompatibilityTests(SingleAttemptSftpHostFixture f
         var info = new ConnectionInfo("127.0.0.1", fixture.Port, "alice",
             SshNetTests.KeyboardInteractive("alice", TestHost.AlicePassword),
             new PasswordAuthenticationMethod("alice", TestHost.AlicePassword));
+        int mark = fixture.SessionMark;
         using (var c = new SftpClient(info))
         {
             c.Connect();
             Assert.Equal("/", c.WorkingDirectory);
         }
 
-        var session = await fixture.WaitForSessionEndAsync();
+        var session = await fixture.EndedSessionAfterAsync(mark);
         Assert.True(session.IsAuthenticated);
         Assert.Equal(0, session.AuthenticationFailures);
     }
@@ -153,6 +156,7 @@ public sealed class SshNetServerRekeyTests(RekeyingSftpHostFixture fixture) : IC
     public async Task ServerStartedRekeysMidTransferBothWays()
     {
         var data = RandomNumberGenerator.GetBytes(16 << 20);
+        int mark = fixture.SessionMark;
         using (var c = new SftpClient(SshNetTests.PasswordLogin(fixture.Port)))
         {
             c.Connect();
@@ -167,7 +171,7 @@ public sealed class SshNetServerRekeyTests(RekeyingSftpHostFixture fixture) : IC
         }
 
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(fixture.Root, "sshnet-rekey.bin"))));
-        var session = await fixture.WaitForSessionEndAsync();
+        var session = await fixture.EndedSessionAfterAsync(mark);
         Assert.True(session.KeyExchangeCount > 16, $"{session.KeyExchangeCount} key exchanges");
     }
 }

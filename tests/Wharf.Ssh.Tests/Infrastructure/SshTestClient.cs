@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
 using Wharf.Ssh.Algorithms;
+using Wharf.Ssh.Algorithms.Compression;
 using Wharf.Ssh.Algorithms.KeyExchange;
 using Wharf.Ssh.IO;
 using Wharf.Ssh.Keys;
@@ -67,7 +68,13 @@ public sealed class SshTestClient : IAsyncDisposable
         await KeyExchangeAsync(first: true);
     }
 
-    public async Task KeyExchangeAsync(bool first = false, byte[]? serverKexInitAlreadyRead = null)
+    /// <summary>
+    /// One key exchange. <paramref name="serverKexInitAlreadyRead"/> is the server's KEXINIT when
+    /// the server started it; <paramref name="script"/> adds what a test client does meanwhile.
+    /// Between the server's KEXINIT and its NEWKEYS only key exchange messages may arrive
+    /// (RFC 4253 §7.1): anything else fails the exchange.
+    /// </summary>
+    public async Task KeyExchangeAsync(bool first = false, byte[]? serverKexInitAlreadyRead = null, KexScript? script = null)
     {
         var kexList = new List<string> { Kex };
         if (first && ExtInfo)
@@ -88,17 +95,17 @@ public sealed class SshTestClient : IAsyncDisposable
             CiphersServerToClient = [Cipher],
             MacsClientToServer = [Mac],
             MacsServerToClient = [Mac],
-            CompressionClientToServer = ["none"],
-            CompressionServerToClient = ["none"],
+            CompressionClientToServer = [Compression],
+            CompressionServerToClient = [Compression],
         };
         var ourPayload = ours.ToPayload();
         await SendAsync(ourPayload);
-        var theirs = serverKexInitAlreadyRead ?? await ReceiveAsync();
-        if (theirs[0] != SshMessageNumber.KexInit)
+        if (script?.AfterKexInit is { } afterKexInit)
         {
-            throw new InvalidOperationException($"expected KEXINIT, got {theirs[0]}");
+            await afterKexInit(this);
         }
 
+        var theirs = serverKexInitAlreadyRead ?? await ReceiveServerKexInitAsync(script);
         var serverInit = KexInitMessage.Read(theirs);
         var algs = NegotiatedAlgorithms.Negotiate(ours, serverInit, c => CipherCatalog.TryGet(c, out var i) && i.IsAead, _ => true);
         bool strict = first && Strict && serverInit.KexAlgorithms.Contains("kex-strict-s-v00@openssh.com");
@@ -124,11 +131,16 @@ public sealed class SshTestClient : IAsyncDisposable
 
         while (party.Result is null)
         {
-            var msg = await ReceiveAsync();
+            var msg = await ReceiveDuringServerKexAsync();
             foreach (var reply in party.Handle(msg))
             {
                 await SendAsync(reply);
             }
+        }
+
+        if (script?.BeforeNewKeys is { } beforeNewKeys)
+        {
+            await beforeNewKeys(this);
         }
 
         var result = party.Result;
@@ -153,17 +165,82 @@ public sealed class SshTestClient : IAsyncDisposable
 
         await SendAsync(new byte[] { SshMessageNumber.NewKeys });
         _writer.Encryptor = PacketProtection.CreateEncryptor(cs!, Derive('C', cs!.KeySize), Derive('A', cs.IvSize), mcs, Derive('E', mcs?.KeySize ?? 0));
+        _compressionOut = algs.CompressionClientToServer;
+        _writer.Compressor?.Dispose();
+        _writer.Compressor = CompressionStarts(_compressionOut) ? CompressionCatalog.CreateCompressor(_compressionOut) : null;
         if (strict)
         {
             _writer.SequenceNumber = 0;
         }
 
-        var newKeys = await ReceiveAsync();
+        var newKeys = await ReceiveDuringServerKexAsync();
         Assert.Equal(SshMessageNumber.NewKeys, newKeys[0]);
         _reader.Decryptor = PacketProtection.CreateDecryptor(sc!, Derive('D', sc!.KeySize), Derive('B', sc.IvSize), msc, Derive('F', msc?.KeySize ?? 0));
+        _compressionIn = algs.CompressionServerToClient;
+        _reader.Decompressor?.Dispose();
+        _reader.Decompressor = CompressionStarts(_compressionIn) ? CompressionCatalog.CreateDecompressor(_compressionIn) : null;
         if (strict)
         {
             _reader.SequenceNumber = 0;
+        }
+
+        KeyExchanges++;
+    }
+
+    /// <summary>Key exchanges this client completed (the first one included).</summary>
+    public int KeyExchanges { get; private set; }
+
+    /// <summary>Compression offered (the only one, both directions).</summary>
+    public string Compression { get; set; } = "none";
+
+    /// <summary>True once USERAUTH_SUCCESS was received: delayed compression runs from then on.</summary>
+    public bool Authenticated { get; private set; }
+
+    private string _compressionOut = "none";
+    private string _compressionIn = "none";
+
+    private bool CompressionStarts(string name) => !CompressionCatalog.IsDelayed(name) || Authenticated;
+
+    /// <summary>The server's KEXINIT, handing whatever comes before it (data it was still sending) to the script.</summary>
+    private async Task<byte[]> ReceiveServerKexInitAsync(KexScript? script)
+    {
+        while (true)
+        {
+            var p = await ReceiveAsync();
+            if (p[0] == SshMessageNumber.KexInit)
+            {
+                return p;
+            }
+
+            ThrowIfDisconnect(p);
+            if (script?.BeforeServerKexInit is not { } before)
+            {
+                throw new InvalidOperationException($"expected KEXINIT, got {p[0]}");
+            }
+
+            await before(p);
+        }
+    }
+
+    /// <summary>Next message of the server's side of a key exchange: only 30–49 and NEWKEYS may come.</summary>
+    private async Task<byte[]> ReceiveDuringServerKexAsync()
+    {
+        var p = await ReceiveAsync();
+        ThrowIfDisconnect(p);
+        if (p[0] is not (SshMessageNumber.NewKeys or (>= SshMessageNumber.KexFirst and <= SshMessageNumber.KexLast)))
+        {
+            throw new InvalidOperationException($"server sent message {p[0]} between its KEXINIT and its NEWKEYS");
+        }
+
+        return p;
+    }
+
+    private static void ThrowIfDisconnect(byte[] payload)
+    {
+        if (payload[0] == SshMessageNumber.Disconnect)
+        {
+            var r = new SshReader(payload.AsSpan(1));
+            throw new ServerDisconnectedException((SshDisconnectReason)r.ReadUInt32(), r.ReadString());
         }
     }
 
@@ -213,6 +290,22 @@ public sealed class SshTestClient : IAsyncDisposable
             if (bytes[0] is SshMessageNumber.Ignore or SshMessageNumber.Debug)
             {
                 continue;
+            }
+
+            if (bytes[0] == SshMessageNumber.UserAuthSuccess && !Authenticated)
+            {
+                // draft-miller-secsh-compression-delayed §3: the client compresses everything it
+                // sends after receiving USERAUTH_SUCCESS, and the server everything after sending it.
+                Authenticated = true;
+                if (_writer.Compressor is null && CompressionCatalog.IsDelayed(_compressionOut))
+                {
+                    _writer.Compressor = CompressionCatalog.CreateCompressor(_compressionOut);
+                }
+
+                if (_reader.Decompressor is null && CompressionCatalog.IsDelayed(_compressionIn))
+                {
+                    _reader.Decompressor = CompressionCatalog.CreateDecompressor(_compressionIn);
+                }
             }
 
             if (bytes[0] == SshMessageNumber.ExtInfo && skipExtInfo)

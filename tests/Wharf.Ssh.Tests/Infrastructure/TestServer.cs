@@ -9,7 +9,8 @@ namespace Wharf.Ssh.Tests.Infrastructure;
 /// <summary>
 /// An SshServer for in-process tests: user "u" / password "p", user "expired" whose password
 /// "old" must be changed to "new", keyboard-interactive for "ki" (answer "p"), publickey for
-/// <see cref="UserKey"/>, and commands echo, generate N and sleep.
+/// <see cref="UserKey"/>, and commands echo, generate N, pattern N (<see cref="TestPattern"/>),
+/// sha256 (of all input, with its length) and sleep.
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
@@ -42,6 +43,39 @@ public sealed class TestServer : IAsyncDisposable
 
                     return 0;
                 },
+                ["pattern", var n] => async ctx =>
+                {
+                    long total = long.Parse(n);
+                    for (long at = 0; at < total; at += 100_000)
+                    {
+                        await ctx.Channel.WriteAsync(TestPattern.Bytes(at, (int)Math.Min(100_000, total - at)), ctx.Aborted);
+                    }
+
+                    return 0;
+                },
+                ["sha256"] => async ctx =>
+                {
+                    using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+                    long length = 0;
+                    while (true)
+                    {
+                        var read = await ctx.Channel.Input.ReadAsync(ctx.Aborted);
+                        foreach (var segment in read.Buffer)
+                        {
+                            sha.AppendData(segment.Span);
+                            length += segment.Length;
+                        }
+
+                        ctx.Channel.Input.AdvanceTo(read.Buffer.End);
+                        if (read.IsCompleted)
+                        {
+                            break;
+                        }
+                    }
+
+                    await ctx.Channel.WriteAsync(Encoding.ASCII.GetBytes($"{Convert.ToHexStringLower(sha.GetHashAndReset())} {length}\n"), ctx.Aborted);
+                    return 0;
+                },
                 ["sleep"] => async ctx =>
                 {
                     await Task.Delay(Timeout.Infinite, ctx.Aborted);
@@ -62,20 +96,30 @@ public sealed class TestServer : IAsyncDisposable
 
     public int AuthenticationCalls;
 
-    private Task<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request)
+    /// <summary>Runs inside each authentication attempt before it is decided (a test may start a key exchange there).</summary>
+    public Func<AuthenticationRequest, Task>? BeforeAuthenticate { get; set; }
+
+    private async Task<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request)
     {
         Interlocked.Increment(ref AuthenticationCalls);
-        return request switch
+        if (BeforeAuthenticate is { } before)
         {
-            PasswordAuthenticationRequest { UserName: "u" } pw => Ok(pw.Password == "p"),
-            PasswordAuthenticationRequest { UserName: "expired", NewPassword: null } pw => Task.FromResult(
-                pw.Password == "old" ? AuthenticationResult.ChangePassword("expired") : AuthenticationResult.Failure),
-            PasswordAuthenticationRequest { UserName: "expired" } pw => Ok(pw.Password == "old" && pw.NewPassword == "new"),
-            PublicKeyAuthenticationRequest { UserName: "u" } pk => Ok(pk.Key.Equals(UserKey.PublicKey)),
-            KeyboardInteractiveAuthenticationRequest { UserName: "ki" } ki => KiAsync(ki),
-            _ => Ok(false),
-        };
+            await before(request);
+        }
+
+        return await Decide(request);
     }
+
+    private static Task<AuthenticationResult> Decide(AuthenticationRequest request) => request switch
+    {
+        PasswordAuthenticationRequest { UserName: "u" } pw => Ok(pw.Password == "p"),
+        PasswordAuthenticationRequest { UserName: "expired", NewPassword: null } pw => Task.FromResult(
+            pw.Password == "old" ? AuthenticationResult.ChangePassword("expired") : AuthenticationResult.Failure),
+        PasswordAuthenticationRequest { UserName: "expired" } pw => Ok(pw.Password == "old" && pw.NewPassword == "new"),
+        PublicKeyAuthenticationRequest { UserName: "u" } pk => Ok(pk.Key.Equals(UserKey.PublicKey)),
+        KeyboardInteractiveAuthenticationRequest { UserName: "ki" } ki => KiAsync(ki),
+        _ => Ok(false),
+    };
 
     private static async Task<AuthenticationResult> KiAsync(KeyboardInteractiveAuthenticationRequest ki)
     {

@@ -240,7 +240,7 @@ public static partial class SystemCommands
             }
 
             HashSet<string>? before = limited && command.TakeBackUnder is not null ? await NewFiles.ListAsync(fs, ctx.Aborted).ConfigureAwait(false) : null;
-            int status = await PumpAsync(ctx, psi, measure, context).ConfigureAwait(false);
+            int status = await PumpAsync(ctx, psi, measure, context, killAtOnce: before is not null).ConfigureAwait(false);
             if (status == QuotaExceededStatus && before is not null)
             {
                 // The program stored more than the quota left before it could be stopped: what it created goes,
@@ -301,7 +301,13 @@ public static partial class SystemCommands
         return path;
     }
 
-    private static async Task<int> PumpAsync(SshCommandContext ctx, ProcessStartInfo psi, Func<CancellationToken, Task<(long Size, long Files)>>? measure, SystemCommandContext context)
+    /// <param name="killAtOnce">
+    /// Over the quota, kill the program outright instead of asking it to stop. Used when what it created
+    /// is taken back afterwards: rsync answers SIGTERM with an in-band error, on which its client exits
+    /// while the take-back is still running, so the user could see files that are about to go. Killed, it
+    /// says nothing, and its client waits for the channel to end, which comes after the take-back.
+    /// </param>
+    private static async Task<int> PumpAsync(SshCommandContext ctx, ProcessStartInfo psi, Func<CancellationToken, Task<(long Size, long Files)>>? measure, SystemCommandContext context, bool killAtOnce)
     {
         // The baseline is taken before the program starts, so all it stores is measured against what was left.
         (long Size, long Files) baseline = default;
@@ -392,7 +398,15 @@ public static partial class SystemCommands
 
                         // Said before the program is stopped: the client exits as soon as it sees the program fail.
                         await ctx.Channel.WriteErrorAsync("wharf: quota exceeded\n"u8.ToArray(), ctx.Aborted).ConfigureAwait(false);
-                        await ProcessTree.TerminateAsync(process, TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                        if (killAtOnce)
+                        {
+                            Kill(process);
+                        }
+                        else
+                        {
+                            await ProcessTree.TerminateAsync(process, TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                        }
+
                         return;
                     }
                 }
