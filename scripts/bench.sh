@@ -17,7 +17,8 @@
 #
 # Before the transfer rows (1, 2, 3, 7), each server gets one untimed 128 MiB get and put per
 # cipher, so the figures are steady state: Wharf's JIT has tiered up the packet path of every
-# cipher, and both servers read the same warm page cache. --no-warmup measures from cold.
+# cipher, and both servers read the same warm page cache; before row 6, 100 untimed connections
+# per server and key exchange. --no-warmup measures from cold.
 #
 # --quick shrinks every row (128 MiB transfers, 1 round, 500 files, 10,000 entries, 50
 # connections, 8 x 32 MiB, 100 idle sessions) so the whole table takes a few minutes.
@@ -277,7 +278,7 @@ kex_flags() { [ "$1" = default ] || echo "-o KexAlgorithms=$1"; }
 negotiated_kex() { # server kex -> the key exchange method the client and that server agree on
   echo "ls -l probe.txt" > "$work/b-probe"
   # shellcheck disable=SC2046
-  sftp_batch "$1" "$work/b-probe" -v $(kex_flags "$2") 2>&1 >/dev/null | sed -n 's/.*kex: algorithm: //p' | head -1
+  sftp_batch "$1" "$work/b-probe" -v $(kex_flags "$2") 2>&1 >/dev/null | sed -n 's/.*kex: algorithm: //p' | tr -d '\r' | head -1
 }
 connections_sftp() { # server kex
   echo "ls -l probe.txt" > "$work/b-probe"
@@ -344,6 +345,19 @@ warm_up() {
   rm -f "$root/warm.bin" "$root/warm-up.bin" "$local_dir/warm-copy.bin"
 }
 if [ "$WARMUP" = 1 ] && grep -qE '(^| )(1|2|3|7)( |$)' <<< "$ROWS"; then warm_up; fi
+# Before row 6, 100 untimed connections per server and key exchange method: a fresh Wharf compiles
+# its connection path as the first ones arrive (its server CPU per connection fell from about 20 ms
+# towards 5 ms over its first few hundred here), and sshd, forking a process per connection, has nothing to warm.
+warm_up_connections() {
+  echo "ls -l probe.txt" > "$work/b-probe"
+  local k s
+  for k in $KEX; do
+    for s in wharf openssh; do
+      # shellcheck disable=SC2046
+      for _ in $(seq 100); do sftp_batch "$s" "$work/b-probe" $(kex_flags "$k") > /dev/null || true; done
+    done
+  done
+}
 
 for row in $ROWS; do
   case $row in
@@ -357,6 +371,7 @@ for row in $ROWS; do
     5) mkdir -p "$root/big"; (cd "$root/big" && seq -f "e%06g" "$ENTRIES" | xargs touch)
        pair 5 "ls -l of $ENTRIES entries" "entries/s" listing ;;
     6) touch "$root/probe.txt"
+       [ "$WARMUP" = 1 ] && warm_up_connections
        for k in $KEX; do
          kw=$(negotiated_kex wharf "$k"); ko=$(negotiated_kex openssh "$k")
          if [ "$kw" = "$ko" ]; then label="$kw"; else label="Wharf $kw, OpenSSH $ko"; fi
