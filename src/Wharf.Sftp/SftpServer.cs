@@ -194,7 +194,7 @@ public sealed class SftpServer : IAsyncDisposable
 
         try
         {
-            var symlinkOrder = SftpClientQuirks.SymlinkOrder(context.Session.ClientVersion, "SSH-2.0-" + Options.Ssh.SoftwareVersion);
+            var symlinkOrder = SftpClientQuirks.SymlinkOrder(context.Session.ClientVersion, context.Session.ServerVersion);
             if (symlinkOrder != SymlinkArgumentOrder.TargetFirst)
             {
                 Log?.Invoke(this, new SftpLogEventArgs(SshLogLevel.Debug, $"[{connection.Id}] client quirk: SYMLINK arguments read in {symlinkOrder} order"));

@@ -58,6 +58,9 @@ public sealed partial class SshSession : IAsyncDisposable
     /// <summary>The client's identification string (without CR LF), once received.</summary>
     public string? ClientVersion { get; private set; }
 
+    /// <summary>This server's identification string as sent to the client (without CR LF), once sent.</summary>
+    public string? ServerVersion { get; private set; }
+
     /// <summary>The user name, once authentication succeeded.</summary>
     public string? UserName { get; private set; }
 
@@ -178,6 +181,7 @@ public sealed partial class SshSession : IAsyncDisposable
     private async Task ExchangeVersionsAsync(CancellationToken ct)
     {
         var ours = "SSH-2.0-" + Options.SoftwareVersion;
+        ServerVersion = ours;
         _serverVersion = Encoding.ASCII.GetBytes(ours);
         await _stream.WriteAsync(Encoding.ASCII.GetBytes(ours + "\r\n"), ct).ConfigureAwait(false);
         var line = await VersionExchange.ReadClientVersionAsync(_input, ct).ConfigureAwait(false);
