@@ -170,9 +170,7 @@ internal static class PortableCommand
             return 2;
         }
 
-        // As in serve: an algorithm is offered only with a host key of its type, so the ECDSA
-        // ones appear only when --host-key loads an ECDSA key.
-        options.Ssh.HostKeyAlgorithms = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256"];
+        options.Ssh.HostKeyAlgorithms = [.. Hosting.HostKeyFiles.Algorithms];
         options.Ssh.Logger = (level, message) =>
         {
             if (level >= SshLogLevel.Information || s.Verbose)

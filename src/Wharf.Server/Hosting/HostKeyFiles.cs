@@ -7,6 +7,13 @@ namespace Wharf.Server.Hosting;
 internal static class HostKeyFiles
 {
     /// <summary>
+    /// The host key algorithms serve and portable may offer, in order of preference. The SSH layer
+    /// offers each only when a host key of its type is loaded, so ECDSA appears only where an
+    /// ECDSA key was configured.
+    /// </summary>
+    public static readonly string[] Algorithms = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256"];
+
+    /// <summary>
     /// Loads each key in order, paths absolute or relative to <paramref name="baseDirectory"/>. A
     /// missing file is generated first when the path as given is absolute and named
     /// <c>id_rsa</c>, <c>id_ecdsa</c> or <c>id_ed25519</c> (SFTPGo's rule,

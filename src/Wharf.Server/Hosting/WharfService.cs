@@ -42,7 +42,7 @@ public sealed partial class WharfService : IAsyncDisposable
         var options = new SftpServerOptions();
         var ssh = options.Ssh;
         ssh.HostKeys.AddRange(settings.HostKeys);
-        ssh.HostKeyAlgorithms = [.. new[] { "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256" }];
+        ssh.HostKeyAlgorithms = [.. HostKeyFiles.Algorithms];
         ssh.AuthenticationMethods = settings.KeyboardInteractive ? ["publickey", "password", KeyboardInteractiveMethod] : ["publickey", "password"];
         ssh.MaxAuthAttempts = settings.MaxAuthTries > 0 ? settings.MaxAuthTries : 6;
         ssh.IdleTimeout = settings.IdleTimeout;
