@@ -5,6 +5,9 @@ namespace Wharf.Server.Configuration;
 /// <summary>The whole configuration, in SFTPGo's section and option names.</summary>
 public sealed class WharfConfig
 {
+    /// <summary>Settings shared by every protocol (SFTPGo 2.x's common section).</summary>
+    [JsonPropertyName("common")] public CommonConfig Common { get; set; } = new();
+
     /// <summary>The SSH/SFTP server.</summary>
     [JsonPropertyName("sftpd")] public SftpdConfig Sftpd { get; set; } = new();
 
