@@ -48,6 +48,8 @@ public sealed partial class SshSession
             return; // RFC 4252 §5.1: requests after success are ignored
         }
 
+        Advance(SshSessionStage.Authenticating);
+
         string user, service, method;
         {
             var r = new SshReader(payloadMemory.Span[1..]);
@@ -412,6 +414,7 @@ public sealed partial class SshSession
     {
         UserName = user;
         IsAuthenticated = true;
+        Advance(SshSessionStage.Authenticated);
         _server.OnAuthenticated(this);
         Log(SshLogLevel.Information, $"authenticated {Sanitize(user)} with {string.Join(",", _completedMethods)}");
         await _sendLock.WaitAsync(ct).ConfigureAwait(false);

@@ -151,6 +151,7 @@ public sealed partial class SshSession
         byte[] clientKexInit = payload.ToArray();
         if (_sessionId is null)
         {
+            Advance(SshSessionStage.KeyExchange);
             _strictKex = client.KexAlgorithms.Contains(StrictKexClient);
             _clientWantsExtInfo = client.KexAlgorithms.Contains("ext-info-c");
             if (_strictKex && _reader.SequenceNumber != 1)
@@ -345,6 +346,7 @@ public sealed partial class SshSession
         _newKeysSent = false;
         _lastKexTicks = Environment.TickCount64;
         Interlocked.Increment(ref _kexCount);
+        Advance(SshSessionStage.AwaitingAuthentication);
 
         await _sendLock.WaitAsync(ct).ConfigureAwait(false);
         try

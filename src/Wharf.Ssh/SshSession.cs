@@ -76,6 +76,24 @@ public sealed partial class SshSession : IAsyncDisposable
     /// <summary>Cancelled when the session ends.</summary>
     public CancellationToken Closed => _lifetime.Token;
 
+    /// <summary>How far the connection has got (only moves forward).</summary>
+    public SshSessionStage Stage => (SshSessionStage)Volatile.Read(ref _stage);
+
+    /// <summary>When <see cref="Stage"/> was entered (<see cref="Environment.TickCount64"/>).</summary>
+    public long StageEnteredTicks => Volatile.Read(ref _stageTicks);
+
+    private int _stage;
+    private long _stageTicks = Environment.TickCount64;
+
+    internal void Advance(SshSessionStage stage)
+    {
+        if ((int)stage > Volatile.Read(ref _stage))
+        {
+            Volatile.Write(ref _stageTicks, Environment.TickCount64);
+            Volatile.Write(ref _stage, (int)stage);
+        }
+    }
+
     /// <summary>Why the session ended, once it has.</summary>
     public string? CloseReason { get; private set; }
 
@@ -201,6 +219,7 @@ public sealed partial class SshSession : IAsyncDisposable
         }
 
         ClientVersion = line.Version!;
+        Advance(SshSessionStage.AwaitingKexInit);
         _clientVersion = Encoding.ASCII.GetBytes(ClientVersion);
         Log(SshLogLevel.Debug, $"client version: {ClientVersion}");
     }
