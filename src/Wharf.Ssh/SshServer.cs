@@ -122,6 +122,19 @@ public sealed class SshServer : IAsyncDisposable
             throw new ArgumentException("ChannelMaxPacketSize must leave room for headers within MaxPacketLength", nameof(SshServerOptions.ChannelMaxPacketSize));
         }
 
+        foreach (var (name, value) in new[]
+        {
+            (nameof(SshServerOptions.LoginGraceTime), Options.LoginGraceTime), (nameof(SshServerOptions.MinLoginGraceTime), Options.MinLoginGraceTime),
+            (nameof(SshServerOptions.VersionExchangeTimeout), Options.VersionExchangeTimeout), (nameof(SshServerOptions.MinVersionExchangeTimeout), Options.MinVersionExchangeTimeout),
+            (nameof(SshServerOptions.KeyExchangeTimeout), Options.KeyExchangeTimeout), (nameof(SshServerOptions.MinKeyExchangeTimeout), Options.MinKeyExchangeTimeout),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new ArgumentException($"{name} must be positive", name);
+            }
+        }
+
         if (Options.ChannelWindowSize < Options.ChannelMaxPacketSize)
         {
             throw new ArgumentException("ChannelWindowSize must hold at least one maximum packet", nameof(SshServerOptions.ChannelWindowSize));
@@ -190,27 +203,92 @@ public sealed class SshServer : IAsyncDisposable
 
     private bool Admit(IPAddress? address)
     {
-        if (Options.MaxConnections > 0 && _sessions.Count >= Options.MaxConnections)
-        {
-            return false;
-        }
-
-        if (Options.MaxUnauthenticatedConnections > 0 && Volatile.Read(ref _unauthenticated) >= Options.MaxUnauthenticatedConnections)
-        {
-            return false;
-        }
-
+        bool totalFull = Options.MaxConnections > 0 && _sessions.Count >= Options.MaxConnections;
+        bool preAuthFull = Options.MaxUnauthenticatedConnections > 0 && Volatile.Read(ref _unauthenticated) >= Options.MaxUnauthenticatedConnections;
+        bool addressFull = false;
         if (address is not null && Options.MaxConnectionsPerAddress > 0)
         {
-            int n = _perAddress.AddOrUpdate(address, 1, (_, c) => c + 1);
-            if (n > Options.MaxConnectionsPerAddress)
+            addressFull = _perAddress.AddOrUpdate(address, 1, (_, c) => c + 1) > Options.MaxConnectionsPerAddress;
+        }
+
+        if (!totalFull && !preAuthFull && !addressFull)
+        {
+            return true;
+        }
+
+        // Full: the idle connection that has made the least progress gives way (of this address
+        // when that address is at its limit, so one source cannot push out another's), never one
+        // that is exchanging keys or authenticating. Its slots are released when it has closed.
+        if (MakeRoom(addressFull ? address : null))
+        {
+            return true;
+        }
+
+        if (addressFull)
+        {
+            Release(address!);
+        }
+
+        return false;
+    }
+
+    private bool MakeRoom(IPAddress? address)
+    {
+        while (Admission.AdmissionPolicy.PickVictim(LiveSessions(), address) is { } victim)
+        {
+            if (victim.TryEvict())
             {
-                Release(address);
-                return false;
+                Interlocked.Increment(ref _evictions);
+                Options.Logger?.Invoke(SshLogLevel.Debug, $"connection {victim.Id} from {victim.RemoteEndPoint} evicted at stage {victim.Stage} for a newcomer");
+                return true;
             }
         }
 
-        return true;
+        return false;
+    }
+
+    private long _evictions;
+
+    // Enumerates without the locks and the copy that ConcurrentDictionary.Keys takes.
+    private IEnumerable<SshSession> LiveSessions()
+    {
+        foreach (var kv in _sessions)
+        {
+            yield return kv.Key;
+        }
+    }
+
+    /// <summary>Idle connections closed so far to make room for newcomers (docs/availability.md).</summary>
+    public long EvictedConnections => Interlocked.Read(ref _evictions);
+
+    /// <summary>Connections ended so far by a stage's time limit before authentication.</summary>
+    public long GraceExpiredConnections => _watchdog?.Expired ?? 0;
+
+    // How full the slots that bind this session are: the pre-authentication limit, and its
+    // address's share of the per-address limit. Under pressure the grace times shrink.
+    private double Pressure(SshSession session)
+    {
+        double p = Admission.AdmissionPolicy.Share(Volatile.Read(ref _unauthenticated), Options.MaxUnauthenticatedConnections);
+        if (Options.MaxConnectionsPerAddress > 0 && _perAddress.TryGetValue(session.RemoteEndPoint.Address, out int n))
+        {
+            p = Math.Max(p, Admission.AdmissionPolicy.Share(n, Options.MaxConnectionsPerAddress));
+        }
+
+        return p;
+    }
+
+    private Admission.GraceWatchdog? _watchdog;
+
+    private void EnsureWatchdog()
+    {
+        if (Volatile.Read(ref _watchdog) is null)
+        {
+            var w = new Admission.GraceWatchdog(Options, LiveSessions, Pressure);
+            if (Interlocked.CompareExchange(ref _watchdog, w, null) is not null)
+            {
+                w.Dispose();
+            }
+        }
     }
 
     private void Release(IPAddress address)
@@ -238,6 +316,7 @@ public sealed class SshServer : IAsyncDisposable
     private async Task RunSessionAsync(Stream stream, IPEndPoint? remote, IPEndPoint? local, bool admitted)
     {
         var session = new SshSession(this, stream, remote, local);
+        EnsureWatchdog();
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _sessions[session] = tcs.Task;
         Interlocked.Increment(ref _unauthenticated);
@@ -311,6 +390,7 @@ public sealed class SshServer : IAsyncDisposable
         }
 
         await Task.WhenAll(_sessions.Values).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _watchdog?.Dispose();
     }
 
     /// <inheritdoc/>

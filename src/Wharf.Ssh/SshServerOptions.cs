@@ -80,8 +80,34 @@ public sealed class SshServerOptions
     /// <summary>Smallest RSA user or CA key accepted, in bits.</summary>
     public int MinimumRsaKeyBits { get; set; } = 2048;
 
-    /// <summary>Time allowed from connect to successful authentication.</summary>
+    /// <summary>
+    /// Time allowed from connect to successful authentication. Under pressure (more than half the
+    /// pre-authentication slots of <see cref="MaxUnauthenticatedConnections"/>, or of the
+    /// client's address under <see cref="MaxConnectionsPerAddress"/>, in use) it shrinks linearly
+    /// towards <see cref="MinLoginGraceTime"/>, reached when the slots are full.
+    /// </summary>
     public TimeSpan LoginGraceTime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>What <see cref="LoginGraceTime"/> shrinks to when the slots are full.</summary>
+    public TimeSpan MinLoginGraceTime { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Time allowed from connect to the client's identification line; a client sends it at once,
+    /// a squatter never or a byte at a time. Shrinks under pressure like <see cref="LoginGraceTime"/>.
+    /// </summary>
+    public TimeSpan VersionExchangeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What <see cref="VersionExchangeTimeout"/> shrinks to when the slots are full.</summary>
+    public TimeSpan MinVersionExchangeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Time allowed from the identification line to the end of the initial key exchange. Shrinks
+    /// under pressure like <see cref="LoginGraceTime"/>.
+    /// </summary>
+    public TimeSpan KeyExchangeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>What <see cref="KeyExchangeTimeout"/> shrinks to when the slots are full.</summary>
+    public TimeSpan MinKeyExchangeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Failed authentication attempts allowed per connection ("none" and public key queries do not count).</summary>
     public int MaxAuthAttempts { get; set; } = 6;
@@ -119,13 +145,22 @@ public sealed class SshServerOptions
     /// <summary>Disconnect a session with no channel activity for this long, or zero for never.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.Zero;
 
-    /// <summary>Connections accepted at once (0 = unlimited).</summary>
+    /// <summary>Connections accepted at once (0 = unlimited); when full, idle unauthenticated connections give way as for <see cref="MaxUnauthenticatedConnections"/>.</summary>
     public int MaxConnections { get; set; }
 
-    /// <summary>Connections accepted at once from one source address (0 = unlimited).</summary>
+    /// <summary>
+    /// Connections at once from one source address (0 = unlimited). When an address is at its
+    /// limit, its newcomer takes the place of that address's idle connection that has made the
+    /// least progress (no identification line, then no KEXINIT, then no authentication request),
+    /// oldest first; a connection exchanging keys or authenticating is never displaced.
+    /// </summary>
     public int MaxConnectionsPerAddress { get; set; } = 20;
 
-    /// <summary>Connections that have not finished authentication, at once (OpenSSH's MaxStartups).</summary>
+    /// <summary>
+    /// Connections that have not finished authentication, at once (OpenSSH's MaxStartups). When
+    /// full, a newcomer takes the place of the idle connection that has made the least progress, as
+    /// for <see cref="MaxConnectionsPerAddress"/>; only when none is idle is it refused.
+    /// </summary>
     public int MaxUnauthenticatedConnections { get; set; } = 100;
 
     /// <summary>Receives diagnostic messages. Never given secrets.</summary>

@@ -84,6 +84,59 @@ public sealed partial class SshSession : IAsyncDisposable
 
     private int _stage;
     private long _stageTicks = Environment.TickCount64;
+    private int _evicted;
+
+    /// <summary>When the connection was accepted (<see cref="Environment.TickCount64"/>).</summary>
+    internal long StartTicks { get; } = Environment.TickCount64;
+
+    /// <summary>When the client's identification line arrived (<see cref="Environment.TickCount64"/>), or 0.</summary>
+    internal long VersionReceivedTicks { get; private set; }
+
+    /// <summary>
+    /// True when the server ended this connection to make room for a newcomer: the slots were full
+    /// and this connection had made the least progress (docs/availability.md).
+    /// </summary>
+    public bool IsEvicted => Volatile.Read(ref _evicted) != 0;
+
+    /// <summary>True when a stage's time limit (version line, key exchange, login grace) ended the connection.</summary>
+    public bool GraceExceeded { get; private set; }
+
+    /// <summary>Closes the connection for a newcomer unless another newcomer already took it.</summary>
+    internal bool TryEvict()
+    {
+        if (Interlocked.Exchange(ref _evicted, 1) != 0)
+        {
+            return false;
+        }
+
+        CloseReason ??= "evicted: connection slots full, and it had made the least progress";
+
+        // Not inline: the caller is the accept loop, and cancelling runs the session's teardown
+        // continuations on the cancelling thread (inline, the evicted socket was seen to stay open).
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Abort(s.CloseReason!), this, preferLocal: false);
+        return true;
+    }
+
+    /// <summary>Ends the connection because <paramref name="what"/> (a stage's time limit).</summary>
+    internal void EndForGrace(string what)
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return;
+        }
+
+        GraceExceeded = true;
+        if (Stage == SshSessionStage.AwaitingVersion)
+        {
+            // Nothing the peer could read has been agreed yet: just close.
+            Abort(what);
+        }
+        else
+        {
+            CloseReason ??= what;
+            _ = DisconnectAsync(SshDisconnectReason.ProtocolError, what);
+        }
+    }
 
     internal void Advance(SshSessionStage stage)
     {
@@ -123,6 +176,7 @@ public sealed partial class SshSession : IAsyncDisposable
         {
             if (!IsAuthenticated)
             {
+                GraceExceeded = true;
                 _ = DisconnectAsync(SshDisconnectReason.ProtocolError, "login grace time exceeded");
             }
         });
@@ -219,6 +273,7 @@ public sealed partial class SshSession : IAsyncDisposable
         }
 
         ClientVersion = line.Version!;
+        VersionReceivedTicks = Environment.TickCount64;
         Advance(SshSessionStage.AwaitingKexInit);
         _clientVersion = Encoding.ASCII.GetBytes(ClientVersion);
         Log(SshLogLevel.Debug, $"client version: {ClientVersion}");

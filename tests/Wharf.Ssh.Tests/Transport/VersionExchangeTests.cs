@@ -110,10 +110,14 @@ public sealed class ConnectionLimitTests
     {
         await using var server = new TestServer(o => o.MaxConnectionsPerAddress = 2);
         server.StartTcp();
+
+        // Two connections authenticating (so not idle: a newcomer cannot displace them).
         await using var a = await SshTestClient.ConnectTcpAsync(server.Port);
-        await a.SendVersionAsync();
+        await a.HandshakeAsync();
+        Assert.Equal(Wharf.Ssh.Messages.SshMessageNumber.UserAuthFailure, (await a.PasswordAsync("u", "wrong"))[0]);
         await using var b = await SshTestClient.ConnectTcpAsync(server.Port);
-        await b.SendVersionAsync();
+        await b.HandshakeAsync();
+        Assert.Equal(Wharf.Ssh.Messages.SshMessageNumber.UserAuthFailure, (await b.PasswordAsync("u", "wrong"))[0]);
 
         // The third is closed before the server says anything.
         using var third = new TcpClient();
