@@ -203,7 +203,7 @@ public sealed class SshServer : IAsyncDisposable
 
     private bool Admit(IPAddress? address)
     {
-        bool totalFull = Options.MaxConnections > 0 && _sessions.Count >= Options.MaxConnections;
+        bool totalFull = Options.MaxConnections > 0 && _sessions.Count - Volatile.Read(ref _evictedPending) >= Options.MaxConnections;
         bool preAuthFull = Options.MaxUnauthenticatedConnections > 0 && Volatile.Read(ref _unauthenticated) >= Options.MaxUnauthenticatedConnections;
         bool addressFull = false;
         if (address is not null && Options.MaxConnectionsPerAddress > 0)
@@ -238,8 +238,12 @@ public sealed class SshServer : IAsyncDisposable
         {
             if (victim.TryEvict())
             {
+                // Its slots are free from now on: under a flood, evicted connections closing on
+                // the thread pool must not keep counting, or newcomers find the slots full of them.
+                Interlocked.Increment(ref _evictedPending);
+                ReleaseSlots(victim);
                 Interlocked.Increment(ref _evictions);
-                Options.Logger?.Invoke(SshLogLevel.Debug, $"connection {victim.Id} from {victim.RemoteEndPoint} evicted at stage {victim.Stage} for a newcomer");
+                Options.Logger?.Invoke(SshLogLevel.Debug, $"connection {victim.Id} from {victim.RemoteEndPoint} evicted at stage {victim.Stage} ({victim.PeerBytes} bytes in {Environment.TickCount64 - victim.StartTicks} ms) for a newcomer");
                 return true;
             }
         }
@@ -248,6 +252,25 @@ public sealed class SshServer : IAsyncDisposable
     }
 
     private long _evictions;
+    private int _evictedPending;
+
+    /// <summary>Gives back what a session holds of the limits (once, whoever calls first).</summary>
+    private void ReleaseSlots(SshSession session)
+    {
+        ReleaseUnauthenticated(session);
+        if (Interlocked.Exchange(ref session.CountedAddress, null) is { } address)
+        {
+            Release(address);
+        }
+    }
+
+    private void ReleaseUnauthenticated(SshSession session)
+    {
+        if (Interlocked.Exchange(ref session.CountedUnauthenticated, 0) == 1)
+        {
+            Interlocked.Decrement(ref _unauthenticated);
+        }
+    }
 
     // Enumerates without the locks and the copy that ConcurrentDictionary.Keys takes.
     private IEnumerable<SshSession> LiveSessions()
@@ -318,8 +341,14 @@ public sealed class SshServer : IAsyncDisposable
         var session = new SshSession(this, stream, remote, local);
         EnsureWatchdog();
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _sessions[session] = tcs.Task;
+        if (admitted && remote is not null && Options.MaxConnectionsPerAddress > 0)
+        {
+            session.CountedAddress = remote.Address;
+        }
+
+        session.CountedUnauthenticated = 1;
         Interlocked.Increment(ref _unauthenticated);
+        _sessions[session] = tcs.Task;
         try
         {
             SessionStarted?.Invoke(session);
@@ -328,14 +357,10 @@ public sealed class SshServer : IAsyncDisposable
         }
         finally
         {
-            if (!session.IsAuthenticated)
+            ReleaseSlots(session);
+            if (!session.TryEndUnevicted())
             {
-                Interlocked.Decrement(ref _unauthenticated);
-            }
-
-            if (admitted && remote is not null && Options.MaxConnectionsPerAddress > 0)
-            {
-                Release(remote.Address);
+                Interlocked.Decrement(ref _evictedPending);
             }
 
             _sessions.TryRemove(session, out _);
@@ -355,7 +380,7 @@ public sealed class SshServer : IAsyncDisposable
 
     internal void OnAuthenticated(SshSession session)
     {
-        Interlocked.Decrement(ref _unauthenticated);
+        ReleaseUnauthenticated(session);
         Authenticated?.Invoke(session);
     }
 

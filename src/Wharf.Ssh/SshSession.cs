@@ -86,6 +86,12 @@ public sealed partial class SshSession : IAsyncDisposable
     private long _stageTicks = Environment.TickCount64;
     private int _evicted;
 
+    /// <summary>The address this session counts against in the per-address limit, until released (SshServer).</summary>
+    internal IPAddress? CountedAddress;
+
+    /// <summary>1 while this session counts against the unauthenticated limit (SshServer).</summary>
+    internal int CountedUnauthenticated;
+
     /// <summary>When the connection was accepted (<see cref="Environment.TickCount64"/>).</summary>
     internal long StartTicks { get; } = Environment.TickCount64;
 
@@ -96,15 +102,21 @@ public sealed partial class SshSession : IAsyncDisposable
     /// True when the server ended this connection to make room for a newcomer: the slots were full
     /// and this connection had made the least progress (docs/availability.md).
     /// </summary>
-    public bool IsEvicted => Volatile.Read(ref _evicted) != 0;
+    public bool IsEvicted => Volatile.Read(ref _evicted) == 1;
+
+    /// <summary>Marks the session ended so it can no longer be evicted; false when it already was.</summary>
+    internal bool TryEndUnevicted() => Interlocked.CompareExchange(ref _evicted, 2, 0) == 0;
 
     /// <summary>True when a stage's time limit (version line, key exchange, login grace) ended the connection.</summary>
     public bool GraceExceeded { get; private set; }
 
+    /// <summary>Bytes the peer has sent so far, counting those not yet read (0 when not over a socket).</summary>
+    internal long PeerBytes => _stream is QuickAckNetworkStream q ? q.PeerBytes : 0;
+
     /// <summary>Closes the connection for a newcomer unless another newcomer already took it.</summary>
     internal bool TryEvict()
     {
-        if (Interlocked.Exchange(ref _evicted, 1) != 0)
+        if (Interlocked.CompareExchange(ref _evicted, 1, 0) != 0)
         {
             return false;
         }

@@ -48,12 +48,40 @@ public sealed partial class PortableProcess : IAsyncDisposable
             if (line.StartsWith("  host keys:", StringComparison.Ordinal))
             {
                 var m = PortRegex().Match(text.ToString());
-                return new PortableProcess(p, int.Parse(m.Groups[1].Value), text.ToString());
+                var w = new PortableProcess(p, int.Parse(m.Groups[1].Value), text.ToString());
+                w.Drain(p.StandardOutput);
+                w.Drain(p.StandardError);
+                return w;
             }
         }
 
         throw new InvalidOperationException("wharf portable did not start: " + text + await p.StandardError.ReadToEndAsync());
     }
+
+    private readonly System.Text.StringBuilder _log = new();
+
+    /// <summary>What it has printed since it started listening (stdout and stderr; drained so its logging never blocks on a full pipe).</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    private void Drain(StreamReader reader) => _ = Task.Run(async () =>
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    });
 
     public async ValueTask DisposeAsync()
     {

@@ -13,29 +13,34 @@ internal static class AdmissionPolicy
     public const double PressureThreshold = 0.5;
 
     /// <summary>
-    /// The eviction rank of <paramref name="stage"/>: lower gives way first; null for a stage that
-    /// is never evicted for a newcomer (the peer is exchanging keys, authenticating, or done).
+    /// Whether a connection at <paramref name="stage"/> may give way to a newcomer: only before the
+    /// key exchange starts, or after it and before any authentication request — never while the
+    /// peer is exchanging keys or authenticating.
     /// </summary>
-    public static int? EvictionRank(SshSessionStage stage) => stage switch
-    {
-        SshSessionStage.AwaitingVersion => 0,
-        SshSessionStage.AwaitingKexInit => 1,
-        SshSessionStage.AwaitingAuthentication => 2,
-        _ => null,
-    };
+    public static bool IsIdle(SshSessionStage stage) =>
+        stage is SshSessionStage.AwaitingVersion or SshSessionStage.AwaitingKexInit or SshSessionStage.AwaitingAuthentication;
 
     /// <summary>
     /// The idle session (of <paramref name="address"/>, or of any address when null) that has made
-    /// the least progress and, among those, entered its stage first; null when none may be evicted.
+    /// the least progress for its age, or null when none may be evicted. Progress is the bytes the
+    /// peer has sent — read, or still waiting to be read — per second of the connection's life,
+    /// counting one byte more so that among connections that sent nothing the oldest goes first.
+    /// Bytes rather than the stage the server has processed: under a flood the server reads a
+    /// newcomer's version line late, and a client must not lose its slot for the server's delay.
+    /// Per second rather than in total: a squatter that trickles a byte at a time has sent a few
+    /// bytes over seconds; a client sends its version line and KEXINIT (over a kilobyte) in its
+    /// first milliseconds, and even one that has sent nothing yet is ahead of it while young.
     /// </summary>
-    public static SshSession? PickVictim(IEnumerable<SshSession> sessions, IPAddress? address)
+    public static SshSession? PickVictim(IEnumerable<SshSession> sessions, IPAddress? address) =>
+        PickVictim(sessions, address, Environment.TickCount64);
+
+    internal static SshSession? PickVictim(IEnumerable<SshSession> sessions, IPAddress? address, long nowTicks)
     {
         SshSession? best = null;
-        int bestRank = int.MaxValue;
-        long bestTicks = long.MaxValue;
+        double bestRate = double.MaxValue;
         foreach (var s in sessions)
         {
-            if (s.IsEvicted || EvictionRank(s.Stage) is not { } rank)
+            if (s.IsEvicted || !IsIdle(s.Stage))
             {
                 continue;
             }
@@ -45,17 +50,19 @@ internal static class AdmissionPolicy
                 continue;
             }
 
-            long ticks = s.StageEnteredTicks;
-            if (rank < bestRank || (rank == bestRank && ticks < bestTicks))
+            double rate = ProgressRate(s.PeerBytes, nowTicks - s.StartTicks);
+            if (rate < bestRate)
             {
                 best = s;
-                bestRank = rank;
-                bestTicks = ticks;
+                bestRate = rate;
             }
         }
 
         return best;
     }
+
+    /// <summary>(bytes + 1) per second of age (at least a millisecond).</summary>
+    public static double ProgressRate(long peerBytes, long ageMilliseconds) => (peerBytes + 1) * 1000.0 / Math.Max(1, ageMilliseconds);
 
     /// <summary>
     /// A stage's allowance at <paramref name="pressure"/> (slots in use / slots): the full time up to

@@ -16,6 +16,7 @@ internal sealed class QuickAckNetworkStream : NetworkStream
     private const int TcpQuickAck = 12;   // linux/tcp.h
     private static readonly byte[] On = BitConverter.GetBytes(1);
     private int _remaining;
+    private long _bytesRead;
 
     public QuickAckNetworkStream(Socket socket, int operations)
         : base(socket, ownsSocket: true)
@@ -27,6 +28,7 @@ internal sealed class QuickAckNetworkStream : NetworkStream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         int n = await base.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesRead, n);
         Arm();
         return n;
     }
@@ -35,6 +37,27 @@ internal sealed class QuickAckNetworkStream : NetworkStream
     {
         await base.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         Arm();
+    }
+
+    /// <summary>
+    /// Bytes the peer has sent: read so far plus waiting in the kernel. Admission ranks idle
+    /// connections by it, so progress counts as soon as the bytes arrive, not only once a busy
+    /// server has got round to reading them.
+    /// </summary>
+    public long PeerBytes
+    {
+        get
+        {
+            long read = Interlocked.Read(ref _bytesRead);
+            try
+            {
+                return read + Socket.Available;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                return read;
+            }
+        }
     }
 
     private void Arm()

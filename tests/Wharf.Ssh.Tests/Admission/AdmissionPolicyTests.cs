@@ -20,14 +20,23 @@ public sealed class AdmissionPolicyTests
     public void AFloorAboveTheFullTimeLeavesTheFullTime() =>
         Assert.Equal(TimeSpan.FromMilliseconds(500), AdmissionPolicy.Allowance(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(20), 1.0));
 
+    [Theory]
+    [InlineData(SshSessionStage.AwaitingVersion, true)]
+    [InlineData(SshSessionStage.AwaitingKexInit, true)]
+    [InlineData(SshSessionStage.KeyExchange, false)]
+    [InlineData(SshSessionStage.AwaitingAuthentication, true)]
+    [InlineData(SshSessionStage.Authenticating, false)]
+    [InlineData(SshSessionStage.Authenticated, false)]
+    public void OnlyIdleStagesMayBeEvicted(SshSessionStage stage, bool idle) => Assert.Equal(idle, AdmissionPolicy.IsIdle(stage));
+
     [Fact]
-    public void OnlyIdleStagesMayBeEvicted_LeastProgressFirst()
+    public void ATrickleOverSecondsIsLessProgressThanAYoungConnectionThatSentNothingYet()
     {
-        Assert.True(AdmissionPolicy.EvictionRank(SshSessionStage.AwaitingVersion) < AdmissionPolicy.EvictionRank(SshSessionStage.AwaitingKexInit));
-        Assert.True(AdmissionPolicy.EvictionRank(SshSessionStage.AwaitingKexInit) < AdmissionPolicy.EvictionRank(SshSessionStage.AwaitingAuthentication));
-        Assert.Null(AdmissionPolicy.EvictionRank(SshSessionStage.KeyExchange));
-        Assert.Null(AdmissionPolicy.EvictionRank(SshSessionStage.Authenticating));
-        Assert.Null(AdmissionPolicy.EvictionRank(SshSessionStage.Authenticated));
+        double trickler = AdmissionPolicy.ProgressRate(peerBytes: 4, ageMilliseconds: 2000);   // a byte every 500 ms
+        double newcomer = AdmissionPolicy.ProgressRate(peerBytes: 0, ageMilliseconds: 20);
+        double client = AdmissionPolicy.ProgressRate(peerBytes: 1500, ageMilliseconds: 20);   // version line + KEXINIT
+        double oldIdle = AdmissionPolicy.ProgressRate(peerBytes: 0, ageMilliseconds: 3000);
+        Assert.True(oldIdle < trickler && trickler < newcomer && newcomer < client);
     }
 
     [Fact]
