@@ -4,7 +4,7 @@
 # a developer's second run costs nothing. Node and npm usually come with the machine image; where
 # either is missing, Debian's are installed (Debian's npm conflicts with a node from elsewhere).
 set -euo pipefail
-packages=(bubblewrap util-linux openssh-client openssh-server python3-paramiko python3-asyncssh ssh-audit curl bc postgresql argon2 whois apache2-utils openssl rsync rclone git prometheus chromium chromium-driver putty-tools)
+packages=(bubblewrap util-linux openssh-client openssh-server python3-paramiko python3-asyncssh ssh-audit curl bc postgresql argon2 whois apache2-utils openssl rsync rclone git prometheus chromium chromium-driver putty-tools haproxy)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()

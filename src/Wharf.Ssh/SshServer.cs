@@ -139,6 +139,11 @@ public sealed class SshServer : IAsyncDisposable
         {
             throw new ArgumentException("ChannelWindowSize must hold at least one maximum packet", nameof(SshServerOptions.ChannelWindowSize));
         }
+
+        if (Options.ProxyProtocol != ProxyProtocolMode.Off && Options.ProxyHeaderTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("ProxyHeaderTimeout must be positive", nameof(SshServerOptions.ProxyHeaderTimeout));
+        }
     }
 
     private static readonly string[] KnownSignatureAlgorithms =
@@ -188,6 +193,13 @@ public sealed class SshServer : IAsyncDisposable
             }
 
             var remote = client.RemoteEndPoint as IPEndPoint;
+            if (Options.ProxyProtocol != ProxyProtocolMode.Off)
+            {
+                client.NoDelay = true;
+                _ = RunProxiedSessionAsync(new Transport.QuickAckNetworkStream(client, QuickAckOperations), remote, client.LocalEndPoint as IPEndPoint, admit: true);
+                continue;
+            }
+
             if (!Admit(remote?.Address))
             {
                 Options.Logger?.Invoke(SshLogLevel.Warning, $"connection from {remote} refused: connection limit");
@@ -330,15 +342,64 @@ public sealed class SshServer : IAsyncDisposable
     /// and completes when it ends. Connection limits are not applied here.
     /// </summary>
     public Task HandleConnectionAsync(Stream stream, IPEndPoint? remote = null, IPEndPoint? local = null) =>
-        RunSessionAsync(stream, remote, local, admitted: false);
+        Options.ProxyProtocol == ProxyProtocolMode.Off
+            ? RunSessionAsync(stream, remote, local, admitted: false)
+            : RunProxiedSessionAsync(stream, remote, local, admit: false);
+
+    private int _awaitingProxyHeader;
+
+    /// <summary>
+    /// PROXY protocol (<see cref="SshServerOptions.ProxyProtocol"/>): reads the header on this
+    /// connection's own task — a slow header never holds up the accept loop — and only then
+    /// admits by the address it names, so per-address limits count real clients, not the
+    /// balancer. Connections still waiting for a header are bounded by
+    /// <see cref="SshServerOptions.MaxUnauthenticatedConnections"/> and the header timeout.
+    /// </summary>
+    private async Task RunProxiedSessionAsync(Stream stream, IPEndPoint? peer, IPEndPoint? local, bool admit)
+    {
+        var input = SshSession.CreateInput(stream);
+        Transport.ProxyGateResult gate;
+        int waiting = Interlocked.Increment(ref _awaitingProxyHeader);
+        try
+        {
+            gate = Options.MaxUnauthenticatedConnections > 0 && waiting > Options.MaxUnauthenticatedConnections
+                ? new(peer, null, "too many connections waiting for their PROXY header")
+                : await Transport.ProxyProtocolGate.PassAsync(Options, input, peer, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            gate = new(peer, null, "connection lost while reading the PROXY header: " + ex.Message, Quiet: true);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _awaitingProxyHeader);
+        }
+
+        string? refusal = gate.Refusal;
+        if (refusal is null && admit && !Admit(gate.Client?.Address))
+        {
+            refusal = "connection limit";
+        }
+
+        if (refusal is not null)
+        {
+            Options.Logger?.Invoke(gate.Quiet ? SshLogLevel.Debug : SshLogLevel.Warning,
+                gate.Proxy is null ? $"connection from {peer} refused: {refusal}" : $"connection from {gate.Client} via proxy {peer} refused: {refusal}");
+            await input.CompleteAsync().ConfigureAwait(false);
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await RunSessionAsync(stream, gate.Client, local, admitted: admit, input, gate.Proxy).ConfigureAwait(false);
+    }
 
     // Reads and writes with TCP_QUICKACK re-armed: the key exchange, authentication and a few
     // requests after them (see QuickAckNetworkStream).
     private const int QuickAckOperations = 64;
 
-    private async Task RunSessionAsync(Stream stream, IPEndPoint? remote, IPEndPoint? local, bool admitted)
+    private async Task RunSessionAsync(Stream stream, IPEndPoint? remote, IPEndPoint? local, bool admitted, System.IO.Pipelines.PipeReader? input = null, IPEndPoint? proxy = null)
     {
-        var session = new SshSession(this, stream, remote, local);
+        var session = new SshSession(this, stream, remote, local, input, proxy);
         EnsureWatchdog();
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (admitted && remote is not null && Options.MaxConnectionsPerAddress > 0)

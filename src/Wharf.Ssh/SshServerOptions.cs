@@ -163,6 +163,36 @@ public sealed class SshServerOptions
     /// </summary>
     public int MaxUnauthenticatedConnections { get; set; } = 100;
 
+    /// <summary>
+    /// PROXY protocol on accepted connections (<see cref="ProxyProtocolMode"/>). When it is on,
+    /// the header is read before anything is sent and before per-address admission, so
+    /// <see cref="SshSession.RemoteEndPoint"/>, the connection limits and the host's filters all
+    /// see the client named in the header. Only <see cref="SshServer.Start"/>'s listener and
+    /// <see cref="SshServer.HandleConnectionAsync"/> read it.
+    /// </summary>
+    public ProxyProtocolMode ProxyProtocol { get; set; }
+
+    /// <summary>
+    /// Sources (the socket's peer: the load balancer) trusted to send a PROXY header. Empty
+    /// means none: with <see cref="ProxyProtocolMode.Accept"/> every header is refused, with
+    /// <see cref="ProxyProtocolMode.Require"/> every connection not in <see cref="ProxySkipped"/>.
+    /// IPv4-mapped IPv6 peers are matched as IPv4.
+    /// </summary>
+    public List<System.Net.IPNetwork> ProxyAllowed { get; set; } = [];
+
+    /// <summary>
+    /// Sources whose connections are taken as they come: no header is looked for (a header they
+    /// send fails the version exchange), none is required. Checked before <see cref="ProxyAllowed"/>.
+    /// </summary>
+    public List<System.Net.IPNetwork> ProxySkipped { get; set; } = [];
+
+    /// <summary>
+    /// How long a connection may take to deliver its whole PROXY header (the spec asks for at
+    /// least 3 s, to cover a TCP retransmission). With <see cref="ProxyProtocolMode.Accept"/> a
+    /// connection that has sent nothing by then is taken as plain; a partial header is refused.
+    /// </summary>
+    public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Receives diagnostic messages. Never given secrets.</summary>
     public Action<SshLogLevel, string>? Logger { get; set; }
 }

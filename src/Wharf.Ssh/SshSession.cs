@@ -31,23 +31,41 @@ public sealed partial class SshSession : IAsyncDisposable
     private long _lastSendStartedTicks;
     private bool _sending;
 
-    internal SshSession(SshServer server, Stream stream, IPEndPoint? remote, IPEndPoint? local)
+    internal SshSession(SshServer server, Stream stream, IPEndPoint? remote, IPEndPoint? local, PipeReader? input = null, IPEndPoint? proxy = null)
     {
         _server = server;
         _stream = stream;
         RemoteEndPoint = remote ?? new IPEndPoint(IPAddress.None, 0);
         LocalEndPoint = local;
+        ProxyEndPoint = proxy;
         Id = Interlocked.Increment(ref s_nextId).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 128 * 1024, minimumReadSize: 16 * 1024));
+        _input = input ?? CreateInput(stream);
         _reader = new PacketReader(_input, Options.MaxPacketLength);
         _writer = new PacketWriter(stream);
     }
 
+    /// <summary>
+    /// The reader a session reads its connection through. A PROXY header is read through the
+    /// same reader before the session starts, so bytes after the header are never lost.
+    /// </summary>
+    internal static PipeReader CreateInput(Stream stream) =>
+        PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 128 * 1024, minimumReadSize: 16 * 1024));
+
     /// <summary>Server-unique connection id.</summary>
     public string Id { get; }
 
-    /// <summary>The client's address and port.</summary>
+    /// <summary>
+    /// The client's address and port: the socket's peer, or, when a PROXY protocol header named
+    /// the client (<see cref="SshServerOptions.ProxyProtocol"/>), the client from the header.
+    /// </summary>
     public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>
+    /// The socket's peer (the load balancer) when a PROXY protocol header supplied
+    /// <see cref="RemoteEndPoint"/>; null for a connection taken as it came (no PROXY protocol,
+    /// no header, or a header without an address such as a LOCAL health check).
+    /// </summary>
+    public IPEndPoint? ProxyEndPoint { get; }
 
     /// <summary>The local address and port the client connected to.</summary>
     public IPEndPoint? LocalEndPoint { get; }

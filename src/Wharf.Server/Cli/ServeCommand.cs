@@ -9,6 +9,7 @@ using Wharf.Server.Metrics;
 using Wharf.Server.Hosting;
 using Wharf.Server.Logging;
 using Wharf.Sftp.FileSystem.Local;
+using Wharf.Ssh;
 using Wharf.Ssh.Keys;
 
 namespace Wharf.Server.Cli;
@@ -135,6 +136,9 @@ internal static class ServeCommand
             KeyboardInteractive = sftpd.KeyboardInteractiveAuthentication,
             MaxConnections = sftpd.MaxConnections,
             MaxConnectionsPerAddress = sftpd.MaxConnectionsPerIp,
+            ProxyProtocol = (ProxyProtocolMode)config.Common.ProxyProtocol, // 0/1/2 = Off/Accept/Require, checked by the validator
+            ProxyAllowed = [.. config.Common.ProxyAllowed.Select(Network)],
+            ProxySkipped = [.. config.Common.ProxySkipped.Select(Network)],
             TrackQuota = config.DataProvider.TrackQuota,
         };
         var admins = new AdminService(provider);
@@ -228,6 +232,10 @@ internal static class ServeCommand
 
         return http;
     }
+
+    // Validated by ConfigValidator before serve gets here.
+    private static IPNetwork Network(string text) =>
+        CommonConfig.TryParseNetwork(text, out var network) ? network : throw new ArgumentException($"not an IP address or network: {text}");
 
     /// <summary>An IP address as given, or a host name's first address (IPv4 preferred); empty means every interface.</summary>
     internal static IPAddress BindAddress(string address)

@@ -15,6 +15,11 @@ internal static class ConfigValidator
 
     public static void Validate(WharfConfig config)
     {
+        var common = config.Common;
+        Range("common.proxy_protocol", common.ProxyProtocol, 0, 2, "0 off, 1 use a header when an allowed source sends one, 2 require one");
+        Networks("common.proxy_allowed", common.ProxyAllowed);
+        Networks("common.proxy_skipped", common.ProxySkipped);
+
         var s = config.Sftpd;
         Port("sftpd.bind_port", s.BindPort);
         Address("sftpd.bind_address", s.BindAddress);
@@ -137,6 +142,17 @@ internal static class ConfigValidator
         if (value < 0)
         {
             Fail(string.Create(CultureInfo.InvariantCulture, $"{option}: {value} must not be negative ({meaning})"));
+        }
+    }
+
+    private static void Networks(string option, List<string> networks)
+    {
+        for (var i = 0; i < networks.Count; i++)
+        {
+            if (!CommonConfig.TryParseNetwork(networks[i], out _))
+            {
+                Fail($"{option}.{i}: '{networks[i]}' is not an IP address or network");
+            }
         }
     }
 

@@ -26,6 +26,15 @@ public sealed class ServeSettings
     public int MaxConnections { get; init; }
     public int MaxConnectionsPerAddress { get; init; } = 20;
 
+    /// <summary>PROXY protocol on the SFTP listener (common.proxy_protocol).</summary>
+    public Wharf.Ssh.ProxyProtocolMode ProxyProtocol { get; init; }
+
+    /// <summary>Sources allowed to send a PROXY header (common.proxy_allowed).</summary>
+    public IReadOnlyList<IPNetwork> ProxyAllowed { get; init; } = [];
+
+    /// <summary>Sources never read for a PROXY header (common.proxy_skipped).</summary>
+    public IReadOnlyList<IPNetwork> ProxySkipped { get; init; } = [];
+
     /// <summary>0 off, 1 track and enforce, 2 only for users with a quota.</summary>
     public int TrackQuota { get; init; } = 1;
 }

@@ -49,6 +49,9 @@ public sealed partial class WharfService : IAsyncDisposable
         ssh.Banner = settings.LoginBanner;
         ssh.MaxConnections = settings.MaxConnections;
         ssh.MaxConnectionsPerAddress = settings.MaxConnectionsPerAddress;
+        ssh.ProxyProtocol = settings.ProxyProtocol;
+        ssh.ProxyAllowed = [.. settings.ProxyAllowed];
+        ssh.ProxySkipped = [.. settings.ProxySkipped];
         if (settings.SoftwareVersion is { Length: > 0 } v)
         {
             ssh.SoftwareVersion = v;

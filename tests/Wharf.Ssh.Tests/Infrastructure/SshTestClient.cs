@@ -53,10 +53,13 @@ public sealed class SshTestClient : IAsyncDisposable
     /// <summary>Sequence number the server expects next from us.</summary>
     public uint OutgoingSequence => _writer.SequenceNumber;
 
+    /// <summary>Bytes sent in the same write as, and just before, the version line (a PROXY protocol header).</summary>
+    public byte[]? Prefix { get; set; }
+
     public async Task SendVersionAsync(string line = "SSH-2.0-WharfTestClient\r\n")
     {
         ClientVersion = line.TrimEnd('\n').TrimEnd('\r');
-        await _stream.WriteAsync(Encoding.ASCII.GetBytes(line));
+        await _stream.WriteAsync((byte[])[.. Prefix ?? [], .. Encoding.ASCII.GetBytes(line)]);
         var result = await VersionExchange.ReadClientVersionAsync(_input, CancellationToken.None);
         ServerVersion = result.Version ?? throw new InvalidOperationException("server sent no version: " + result.Error);
     }
