@@ -9,4 +9,6 @@ namespace Wharf.Server.Configuration;
 /// </summary>
 public sealed class CommonConfig
 {
+    [JsonPropertyName("defender")] public DefenderConfig Defender { get; set; } = new();
+    [JsonPropertyName("rate_limiters")] public List<RateLimiterConfig> RateLimiters { get; set; } = [new()];
 }
