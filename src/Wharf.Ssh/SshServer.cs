@@ -70,6 +70,22 @@ public sealed class SshServer : IAsyncDisposable
     /// <summary>Raised when a user authenticated.</summary>
     public event Action<SshSession>? Authenticated;
 
+    /// <summary>
+    /// Asked for every accepted connection before anything is sent or read, and before the
+    /// connection limits are applied: false closes the socket at once, without a single byte
+    /// written (a banned or rate-limited source). It runs on the accept loop, so it must be cheap
+    /// (a dictionary lookup) and must not block; a filter that throws admits the connection.
+    /// Dropped connections raise no event and are not logged here. Not applied to
+    /// <see cref="HandleConnectionAsync"/>.
+    /// </summary>
+    public Func<IPEndPoint, bool>? ConnectionFilter { get; set; }
+
+    /// <summary>
+    /// Raised when the connection limits refuse a connection (remote end point and why); the
+    /// socket is closed already. For a defender's "limit exceeded" score.
+    /// </summary>
+    public event Action<IPEndPoint, string>? ConnectionRefused;
+
     /// <summary>The sessions running now.</summary>
     public IReadOnlyCollection<SshSession> Sessions => [.. _sessions.Keys];
 
@@ -195,8 +211,15 @@ public sealed class SshServer : IAsyncDisposable
             var remote = client.RemoteEndPoint as IPEndPoint;
             if (Options.ProxyProtocol != ProxyProtocolMode.Off)
             {
+                // The filter and the limits judge the address the header names (RunProxiedSessionAsync).
                 client.NoDelay = true;
                 _ = RunProxiedSessionAsync(new Transport.QuickAckNetworkStream(client, QuickAckOperations), remote, client.LocalEndPoint as IPEndPoint, admit: true);
+                continue;
+            }
+
+            if (!PassesConnectionFilter(remote))
+            {
+                client.Dispose();
                 continue;
             }
 
@@ -204,12 +227,49 @@ public sealed class SshServer : IAsyncDisposable
             {
                 Options.Logger?.Invoke(SshLogLevel.Warning, $"connection from {remote} refused: connection limit");
                 client.Dispose();
+                RaiseConnectionRefused(remote, "connection limit");
                 continue;
             }
 
             client.NoDelay = true;
             var stream = new Transport.QuickAckNetworkStream(client, QuickAckOperations);
             _ = RunSessionAsync(stream, remote, client.LocalEndPoint as IPEndPoint, admitted: true);
+        }
+    }
+
+    // The one place the filter is asked (with a PROXY header, after the header is read).
+    private bool PassesConnectionFilter(IPEndPoint? remote)
+    {
+        if (ConnectionFilter is not { } filter || remote is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            return filter(remote);
+        }
+        catch (Exception ex)
+        {
+            Options.Logger?.Invoke(SshLogLevel.Error, $"ConnectionFilter failed: {ex.Message}");
+            return true;
+        }
+    }
+
+    private void RaiseConnectionRefused(IPEndPoint? remote, string reason)
+    {
+        if (remote is null || ConnectionRefused is not { } handlers)
+        {
+            return;
+        }
+
+        try
+        {
+            handlers(remote, reason);
+        }
+        catch (Exception ex)
+        {
+            Options.Logger?.Invoke(SshLogLevel.Error, $"ConnectionRefused handler failed: {ex.Message}");
         }
     }
 
@@ -376,9 +436,18 @@ public sealed class SshServer : IAsyncDisposable
         }
 
         string? refusal = gate.Refusal;
+        if (refusal is null && !PassesConnectionFilter(gate.Client))
+        {
+            // Filtered (banned): closed without a word, and without a log line per connection.
+            await input.CompleteAsync().ConfigureAwait(false);
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
         if (refusal is null && admit && !Admit(gate.Client?.Address))
         {
             refusal = "connection limit";
+            RaiseConnectionRefused(gate.Client, refusal);
         }
 
         if (refusal is not null)

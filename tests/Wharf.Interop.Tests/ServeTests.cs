@@ -69,6 +69,8 @@ public sealed partial class ServeFixture : IAsyncLifetime
 
         // The HTTP server (default 127.0.0.1:8080) is off unless a test asks for it, so parallel servers do not collide.
         psi.Environment["WHARF_HTTPD__BIND_PORT"] = "0";
+        // Many tests share a server and all come from 127.0.0.1: their deliberate failures would add up to a ban. Tests of the defender turn it on.
+        psi.Environment["WHARF_COMMON__DEFENDER__ENABLED"] = "false";
         foreach (var (k, v) in environment)
         {
             psi.Environment[k] = v;

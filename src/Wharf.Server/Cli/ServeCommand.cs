@@ -3,6 +3,7 @@ using System.Net;
 using Wharf.Server.Actions;
 using Wharf.Server.Configuration;
 using Wharf.Server.Data;
+using Wharf.Server.Defense;
 using Wharf.Server.Events;
 using Wharf.Server.Http;
 using Wharf.Server.Metrics;
@@ -117,6 +118,13 @@ internal static class ServeCommand
             Console.Error.WriteLine($"wharf: bind_address: cannot resolve: {ex.Message}");
             return 2;
         }
+        await using var defender = await CreateDefenderAsync(config, provider, log, ct).ConfigureAwait(false);
+        if (defender is { Address: null })
+        {
+            return 2;
+        }
+
+        var rateLimiters = new RateLimiters(config.Common.RateLimiters, defender.Value, config.Common.Defender.Ipv4Netblock, config.Common.Defender.Ipv6Netblock, log: log);
         var settings = new ServeSettings
         {
             BindAddress = sftpdAddress,
@@ -140,6 +148,8 @@ internal static class ServeCommand
             ProxyAllowed = [.. config.Common.ProxyAllowed.Select(Network)],
             ProxySkipped = [.. config.Common.ProxySkipped.Select(Network)],
             TrackQuota = config.DataProvider.TrackQuota,
+            Defender = defender.Value,
+            RateLimiters = rateLimiters.IsEmpty ? null : rateLimiters,
         };
         var admins = new AdminService(provider);
         try
@@ -159,7 +169,11 @@ internal static class ServeCommand
         await using var actions = new ActionRunner(config.Sftpd.Actions, config.DataProvider.Actions, log); // disposed after the service: its last events still run
         actions.Subscribe(events);
         await using var service = new WharfService(settings, provider, log, events);
-        using var metrics = new WharfMetrics(events, () => service.Sftp.Connections.Count, provider.IsAvailableAsync);
+        using var metrics = new WharfMetrics(events, () => service.Sftp.Connections.Count, provider.IsAvailableAsync)
+        {
+            Defender = defender.Value,
+            RateLimiters = rateLimiters,
+        };
         try
         {
             service.Start();
@@ -198,6 +212,64 @@ internal static class ServeCommand
         return 0;
     }
 
+    /// <summary>A holder so <c>await using</c> disposes the defender after the service that feeds it.</summary>
+    private sealed class DefenderScope(HostDefender? value, bool failed) : IAsyncDisposable
+    {
+        public HostDefender? Value { get; } = value;
+
+        /// <summary>Null when the defender could not be built (the error is printed).</summary>
+        public object? Address { get; } = failed ? null : new object();
+
+        public ValueTask DisposeAsync() => Value?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+
+    /// <summary>common.defender: null when disabled; the provider driver on the data provider's database (memory for the memory provider).</summary>
+    private static async Task<DefenderScope> CreateDefenderAsync(WharfConfig config, IDataProvider provider, JsonLineLog log, CancellationToken ct)
+    {
+        var d = config.Common.Defender;
+        if (!d.Enabled)
+        {
+            return new DefenderScope(null, failed: false);
+        }
+
+        DefenderOptions options;
+        try
+        {
+            options = DefenderOptions.From(d, config);
+        }
+        catch (FormatException ex)
+        {
+            Console.Error.WriteLine($"wharf: common.defender: {ex.Message}");
+            return new DefenderScope(null, failed: true);
+        }
+
+        if (d.Driver == "provider" && provider is IDefenderStore store)
+        {
+            var shared = new ProviderHostDefender(store, options, log: log);
+            try
+            {
+                await shared.StartAsync(ct).ConfigureAwait(false);
+            }
+            catch (DataProviderException ex)
+            {
+                await shared.DisposeAsync().ConfigureAwait(false);
+                Console.Error.WriteLine($"wharf: common.defender: {ex.Message}");
+                return new DefenderScope(null, failed: true);
+            }
+
+            log.Write("info", "defender", $"defender enabled, driver provider ({provider.Driver}): bans shared through the database");
+            return new DefenderScope(shared, failed: false);
+        }
+
+        if (d.Driver == "provider")
+        {
+            log.Write("warn", "defender", $"common.defender.driver provider: the {provider.Driver} data provider has no database, the defender keeps its state in memory");
+        }
+
+        log.Write("info", "defender", $"defender enabled, driver memory: threshold {d.Threshold} in {d.ObservationTime} minutes, ban {d.BanTime} minutes");
+        return new DefenderScope(new MemoryHostDefender(options, log: log), failed: false);
+    }
+
     /// <summary>
     /// Starts the httpd listener unless bind_port is 0. Returns null when disabled; a service with a
     /// null <see cref="HttpService.Address"/> when it could not listen (the error is printed).
@@ -220,6 +292,7 @@ internal static class ServeCommand
             ResponseObserver = metrics.RecordHttpRequest,
             MetricsWriter = metrics.WriteAsync,
             MetricsContentType = WharfMetrics.ContentType,
+            Defender = service.Defender,
         }, address, httpd.BindPort);
         try
         {

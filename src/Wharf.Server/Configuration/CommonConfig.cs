@@ -83,4 +83,10 @@ public sealed class CommonConfig
 
         return IPAddress.TryParse(text, out address!);
     }
+
+    /// <summary>Per-source penalties and bans (SFTPGo 2.x's defender).</summary>
+    [JsonPropertyName("defender")] public DefenderConfig Defender { get; set; } = new();
+
+    /// <summary>Token buckets for new connections and login attempts (SFTPGo 2.x's rate_limiters).</summary>
+    [JsonPropertyName("rate_limiters")] public List<RateLimiterConfig> RateLimiters { get; set; } = [new()];
 }

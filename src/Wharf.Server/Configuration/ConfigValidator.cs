@@ -119,6 +119,8 @@ internal static class ConfigValidator
         var h = config.Httpd;
         Port("httpd.bind_port", h.BindPort);
         Address("httpd.bind_address", h.BindAddress);
+
+        CommonConfigValidator.Validate(config);
     }
 
     private static void Port(string option, int port)

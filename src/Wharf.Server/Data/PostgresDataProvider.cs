@@ -60,6 +60,27 @@ public sealed class PostgresDataProvider : SqlDataProvider
             ALTER TABLE admins ADD COLUMN session_stamp TEXT NOT NULL DEFAULT '';
             UPDATE admins SET session_stamp = md5(random()::text || clock_timestamp()::text || id::text);
             """),
+        new(5, "defender tables",
+            // SFTPGo's defender_hosts and defender_events (times in Unix ms), plus offences for bans that grow on repeat.
+            """
+            CREATE TABLE defender_hosts (
+                id BIGSERIAL PRIMARY KEY,
+                ip VARCHAR(50) NOT NULL UNIQUE,
+                ban_time BIGINT NOT NULL DEFAULT 0,
+                updated_at BIGINT NOT NULL,
+                offences INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE defender_events (
+                id BIGSERIAL PRIMARY KEY,
+                date_time BIGINT NOT NULL,
+                score INTEGER NOT NULL,
+                host_id BIGINT NOT NULL REFERENCES defender_hosts (id) ON DELETE CASCADE
+            );
+            CREATE INDEX defender_hosts_updated_at_idx ON defender_hosts (updated_at);
+            CREATE INDEX defender_hosts_ban_time_idx ON defender_hosts (ban_time);
+            CREATE INDEX defender_events_date_time_idx ON defender_events (date_time);
+            CREATE INDEX defender_events_host_id_idx ON defender_events (host_id);
+            """),
     ];
 
     private readonly NpgsqlDataSource _dataSource;

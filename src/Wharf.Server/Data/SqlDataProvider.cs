@@ -8,10 +8,10 @@ namespace Wharf.Server.Data;
 /// (lists and maps as JSON text), versioned migrations recorded in schema_version, parameterised
 /// SQL only.
 /// </summary>
-public abstract class SqlDataProvider : IDataProvider
+public abstract partial class SqlDataProvider : IDataProvider
 {
     /// <summary>The schema version the latest migration produces.</summary>
-    public const int LatestSchemaVersion = 4;
+    public const int LatestSchemaVersion = 5;
 
     private const string SelectColumns =
         "id, username, password, public_keys, status, expiration_date, home_dir, uid, gid, max_sessions, quota_size, quota_files, " +

@@ -57,6 +57,26 @@ public sealed class SqliteDataProvider : SqlDataProvider
             ALTER TABLE admins ADD COLUMN session_stamp TEXT NOT NULL DEFAULT '';
             UPDATE admins SET session_stamp = lower(hex(randomblob(16)));
             """),
+        new(5, "defender tables",
+            """
+            CREATE TABLE defender_hosts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                ip TEXT NOT NULL UNIQUE,
+                ban_time INTEGER NOT NULL DEFAULT 0,
+                updated_at INTEGER NOT NULL,
+                offences INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE defender_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                date_time INTEGER NOT NULL,
+                score INTEGER NOT NULL,
+                host_id INTEGER NOT NULL REFERENCES defender_hosts (id) ON DELETE CASCADE
+            );
+            CREATE INDEX defender_hosts_updated_at_idx ON defender_hosts (updated_at);
+            CREATE INDEX defender_hosts_ban_time_idx ON defender_hosts (ban_time);
+            CREATE INDEX defender_events_date_time_idx ON defender_events (date_time);
+            CREATE INDEX defender_events_host_id_idx ON defender_events (host_id);
+            """),
     ];
 
     private readonly string _connectionString;

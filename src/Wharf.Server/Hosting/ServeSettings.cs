@@ -37,4 +37,10 @@ public sealed class ServeSettings
 
     /// <summary>0 off, 1 track and enforce, 2 only for users with a quota.</summary>
     public int TrackQuota { get; init; } = 1;
+
+    /// <summary>common.defender when enabled: bans checked at accept, events fed from logins and session ends.</summary>
+    public Defense.HostDefender? Defender { get; init; }
+
+    /// <summary>common.rate_limiters for SSH (connections and login attempts).</summary>
+    public Defense.RateLimiters? RateLimiters { get; init; }
 }

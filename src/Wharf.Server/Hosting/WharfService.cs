@@ -4,6 +4,7 @@ using Wharf.Server.Accounts.Passwords;
 using Wharf.Server.Commands;
 using Wharf.Server.Commands.System;
 using Wharf.Server.Data;
+using Wharf.Server.Defense;
 using Wharf.Server.Events;
 using Wharf.Server.Logging;
 using Wharf.Server.Storage;
@@ -126,7 +127,26 @@ public sealed partial class WharfService : IAsyncDisposable
             };
         };
         Sftp.SshServer.SessionEnded += OnSessionEnded;
+        if (settings.Defender is not null || settings.RateLimiters is { IsEmpty: false })
+        {
+            Sftp.SshServer.ConnectionFilter = AllowConnection;
+        }
+
+        if (settings.Defender is { } defender)
+        {
+            Sftp.SshServer.ConnectionRefused += (remote, _) => defender.AddEvent(remote.Address, HostEvent.LimitExceeded);
+        }
     }
+
+    /// <summary>The accept-time check: banned or blocked sources, then the connection rate limiters.</summary>
+    private bool AllowConnection(System.Net.IPEndPoint remote) =>
+        !(_settings.Defender?.IsBanned(remote.Address) ?? false) && (_settings.RateLimiters?.AllowConnection(remote.Address) ?? true);
+
+    /// <summary>The defender, when common.defender is enabled.</summary>
+    public HostDefender? Defender => _settings.Defender;
+
+    /// <summary>The SSH rate limiters, when configured.</summary>
+    public RateLimiters? RateLimiters => _settings.RateLimiters;
 
     /// <summary>What happened (transfers, logins, user changes), for metrics and actions.</summary>
     public ServerEvents Events { get; }
@@ -154,6 +174,10 @@ public sealed partial class WharfService : IAsyncDisposable
         if (request is not PublicKeyAuthenticationRequest { IsQuery: true })
         {
             session.Items[AttemptedKey] = true;
+            if (_settings.RateLimiters is { } limiters && !await limiters.AllowLoginAsync(session.RemoteEndPoint.Address).ConfigureAwait(false))
+            {
+                return Failed(request, loginType, "rate limit exceeded", defenderEvent: null);
+            }
         }
 
         // keyboard-interactive without a hook is SFTPGo's: one "Password: " prompt, echo off,
@@ -191,7 +215,7 @@ public sealed partial class WharfService : IAsyncDisposable
         };
         if (refusal is not null)
         {
-            return Failed(request, loginType, refusal);
+            return Failed(request, loginType, refusal, user is null ? HostEvent.UserNotFound : HostEvent.LoginFailed);
         }
 
         if (request is PublicKeyAuthenticationRequest { IsQuery: true })
@@ -204,7 +228,7 @@ public sealed partial class WharfService : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(user);
         if (!TryReserveSession(session, user))
         {
-            return Failed(request, loginType, $"too many sessions (max_sessions {user.MaxSessions})");
+            return Failed(request, loginType, $"too many sessions (max_sessions {user.MaxSessions})", defenderEvent: null);
         }
 
         session.Items[UserKey] = user;
@@ -239,12 +263,16 @@ public sealed partial class WharfService : IAsyncDisposable
         return keys;
     }
 
-    private AuthenticationResult Failed(AuthenticationRequest request, string loginType, string error)
+    private AuthenticationResult Failed(AuthenticationRequest request, string loginType, string error, HostEvent? defenderEvent)
     {
         if (request is not PublicKeyAuthenticationRequest { IsQuery: true })
         {
             LogConnectionFailed(request.Session, request.UserName, loginType, error);
             Events.Raise(new LoginEvent(loginType, false, request.UserName, request.Session.RemoteEndPoint.Address));
+            if (defenderEvent is { } e)
+            {
+                _settings.Defender?.AddEvent(request.Session.RemoteEndPoint.Address, e);
+            }
         }
 
         return AuthenticationResult.Failure;
@@ -305,9 +333,23 @@ public sealed partial class WharfService : IAsyncDisposable
     private void OnSessionEnded(SshSession session)
     {
         ReleaseSession(session);
-        if (!session.IsAuthenticated && !session.Items.ContainsKey(AttemptedKey))
+        bool attempted = session.Items.ContainsKey(AttemptedKey);
+        if (!session.IsAuthenticated && !attempted)
         {
             LogConnectionFailed(session, "", "no_auth_tryed", session.CloseReason ?? "closed before authentication");
+        }
+
+        if (_settings.Defender is { } defender && !session.IsAuthenticated && session.CloseReason != "server stopping")
+        {
+            // OpenSSH's grace-exceeded penalty whatever the stage; otherwise SFTPGo's "no login tried".
+            if (session.CloseReason?.Contains("grace time", StringComparison.Ordinal) == true)
+            {
+                defender.AddEvent(session.RemoteEndPoint.Address, HostEvent.GraceExceeded);
+            }
+            else if (!attempted)
+            {
+                defender.AddEvent(session.RemoteEndPoint.Address, HostEvent.NoLoginTried);
+            }
         }
     }
 

@@ -64,6 +64,9 @@ public sealed class HttpDependencies
     /// <summary>Writes the Prometheus page; null serves 404 at /metrics.</summary>
     public Func<Stream, CancellationToken, Task>? MetricsWriter { get; init; }
 
+    /// <summary>The defender behind /api/v1/defender and /api/v2/defender; null when disabled.</summary>
+    public Defense.HostDefender? Defender { get; init; }
+
     /// <summary>The Prometheus content type for <see cref="MetricsWriter"/>.</summary>
     public string MetricsContentType { get; init; } = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -74,6 +74,8 @@ public sealed class HttpService : IAsyncDisposable
         QuotaEndpoints.Map(api, deps);
         DumpEndpoints.Map(api, deps);
         AdminEndpoints.Map(api, deps);
+        DefenderEndpoints.Map(api, deps, v2: false);
+        DefenderEndpoints.Map(_app.MapGroup("/api/v2"), deps, v2: true); // SFTPGo 2.x's paths
         _app.MapOpenApi(OpenApiPath).ExcludeFromDescription();
         Web.WebAdmin.Map(_app, deps);
         _app.MapGet("/metrics", async (HttpResponse response) =>

@@ -50,6 +50,12 @@ public sealed class WharfMetrics : IDisposable
     /// </summary>
     public TimeSpan DataProviderTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The defender whose bans, banned hosts and dropped connections are shown; null: none shown.</summary>
+    public Defense.HostDefender? Defender { get; init; }
+
+    /// <summary>The SSH rate limiters whose refusals are shown (always shown, 0 without limiters).</summary>
+    public Defense.RateLimiters? RateLimiters { get; init; }
+
     /// <summary>Counts one HTTP response; the HTTP middleware calls it once per request.</summary>
     public void RecordHttpRequest(int statusCode) => _http.Record(statusCode);
 
@@ -83,6 +89,16 @@ public sealed class WharfMetrics : IDisposable
         page.Single("wharf_ssh_command_errors_total", MetricType.Counter, "SSH commands that failed (non-zero exit status or an error).", Volatile.Read(ref _sshCommandErrors));
         _logins.WriteTo(page);
         _http.WriteTo(page);
+        if (Defender is { } defender)
+        {
+            page.Single("wharf_defender_bans_total", MetricType.Counter, "Sources banned by this node's defender since it started.", defender.BansTotal);
+            page.Single("wharf_defender_banned_hosts", MetricType.Gauge, "Sources banned now (with the provider driver: by any node).", defender.BannedHosts);
+            page.Single("wharf_defender_dropped_connections_total", MetricType.Counter, "Connections from banned or blocked sources closed before the version exchange.", defender.DroppedConnections);
+        }
+
+        page.Family("wharf_rate_limited_total", MetricType.Counter, "Connections closed and login attempts refused by common.rate_limiters, by what was limited.");
+        page.Sample(RateLimiters?.ConnectionsLimited ?? 0, ("limited", "connect"));
+        page.Sample(RateLimiters?.LoginsLimited ?? 0, ("limited", "login"));
 
         ProcessStats.WriteTo(page);
         RuntimeStats.WriteTo(page);

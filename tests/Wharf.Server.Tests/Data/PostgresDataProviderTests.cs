@@ -28,7 +28,7 @@ public sealed class PostgresDataProviderTests(PostgresFixture postgres) : DataPr
         }
 
         await using var cmd = dataSource.CreateCommand("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version");
-        Assert.Equal("1,2,3,4", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("1,2,3,4,5", (string?)await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

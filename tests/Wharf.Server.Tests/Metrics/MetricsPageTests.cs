@@ -25,6 +25,10 @@ public sealed class MetricsPageTests
         ["wharf_ssh_command_errors_total"] = "counter",
         ["wharf_logins_total"] = "counter",
         ["wharf_http_requests_total"] = "counter",
+        ["wharf_defender_bans_total"] = "counter",
+        ["wharf_defender_banned_hosts"] = "gauge",
+        ["wharf_defender_dropped_connections_total"] = "counter",
+        ["wharf_rate_limited_total"] = "counter",
         ["process_cpu_seconds_total"] = "counter",
         ["process_resident_memory_bytes"] = "gauge",
         ["process_virtual_memory_bytes"] = "gauge",
@@ -46,7 +50,15 @@ public sealed class MetricsPageTests
     private static async Task<(WharfMetrics Metrics, ServerEvents Events)> BusyAsync()
     {
         var events = new ServerEvents();
-        var metrics = new WharfMetrics(events, () => 2, _ => Task.FromResult(true));
+        var defender = new Wharf.Server.Defense.MemoryHostDefender(new Wharf.Server.Defense.DefenderOptions { Threshold = 3 });
+        var limiters = new Wharf.Server.Defense.RateLimiters([new Wharf.Server.Configuration.RateLimiterConfig { Average = 1, Protocols = ["SSH"] }], defender);
+        var metrics = new WharfMetrics(events, () => 2, _ => Task.FromResult(true)) { Defender = defender, RateLimiters = limiters };
+        var banned = IPAddress.Parse("192.0.2.1");
+        defender.AddEvent(banned, Wharf.Server.Defense.HostEvent.LimitExceeded);
+        defender.IsBanned(banned);
+        defender.IsBanned(banned);
+        limiters.AllowConnection(IPAddress.Parse("192.0.2.2"));
+        limiters.AllowConnection(IPAddress.Parse("192.0.2.2"));
         events.Raise(new FileActionEvent { Action = FileActions.Upload, Username = "u", Bytes = 10 });
         events.Raise(new FileActionEvent { Action = FileActions.Download, Username = "u", Bytes = 20, Succeeded = false });
         events.Raise(new FileActionEvent { Action = FileActions.SshCommand, Username = "u", SshCommand = "pwd" });
@@ -71,6 +83,11 @@ public sealed class MetricsPageTests
         }
 
         Assert.Equal(2, s.Value("wharf_active_connections"));
+        Assert.Equal(1, s.Value("wharf_defender_bans_total"));
+        Assert.Equal(1, s.Value("wharf_defender_banned_hosts"));
+        Assert.Equal(2, s.Value("wharf_defender_dropped_connections_total"));
+        Assert.Equal(1, s.Families["wharf_rate_limited_total"].Samples.Single(x => x.Labels["limited"] == "connect").Value);
+        Assert.Equal(0, s.Families["wharf_rate_limited_total"].Samples.Single(x => x.Labels["limited"] == "login").Value);
         Assert.Equal(1, s.Value("wharf_dataprovider_availability"));
         var build = Assert.Single(s.Families["wharf_build_info"].Samples);
         Assert.Equal(1, build.Value);
