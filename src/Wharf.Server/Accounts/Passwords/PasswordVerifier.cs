@@ -226,20 +226,19 @@ public sealed partial class PasswordVerifier : IDisposable
                 _running++;
             }
 
-            try
-            {
-                item.Run();
-            }
-            finally
-            {
-                lock (_sync)
-                {
-                    _running--;
-                }
-
-                Interlocked.Increment(ref _completed);
-            }
+            item.Run(); // never throws: the check's exception goes to its caller
         }
+    }
+
+    /// <summary>Called by an item when its check has run, before its caller is released (so the counts are current when it resumes).</summary>
+    private void Finished()
+    {
+        lock (_sync)
+        {
+            _running--;
+        }
+
+        Interlocked.Increment(ref _completed);
     }
 
     /// <summary>Removes a waiting item from the queue; false when a worker already took it.</summary>
@@ -280,20 +279,29 @@ public sealed partial class PasswordVerifier : IDisposable
 
         public override void Run()
         {
+            T value = default!;
+            Exception? error = null;
             try
             {
                 if (!_tcs.Task.IsCompleted)
                 {
-                    _tcs.TrySetResult(check());
+                    value = check();
                 }
             }
             catch (Exception e)
             {
-                _tcs.TrySetException(e);
+                error = e;
             }
-            finally
+
+            owner.Finished();
+            Registration.Dispose();
+            if (error is null)
             {
-                Registration.Dispose();
+                _tcs.TrySetResult(value);
+            }
+            else
+            {
+                _tcs.TrySetException(error);
             }
         }
 
