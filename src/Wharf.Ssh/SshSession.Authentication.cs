@@ -23,7 +23,9 @@ public sealed partial class SshSession
     {
         var r = new SshReader(payload.Span[1..]);
         string service = r.ReadString(64);
-        if (service != "ssh-userauth" || _userAuthServiceAccepted || IsAuthenticated)
+        // A repeated ssh-userauth request before success is accepted, as OpenSSH's sshd does:
+        // paramiko sends one before every authentication attempt, so its retries need it.
+        if (service != "ssh-userauth" || IsAuthenticated)
         {
             throw new SshConnectionException($"service not available: {Sanitize(service)}", SshDisconnectReason.ServiceNotAvailable);
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Wharf.Server.Accounts.Passwords;
 using Wharf.Server.Actions;
 using Wharf.Server.Configuration;
 using Wharf.Server.Data;
@@ -151,7 +152,9 @@ internal static class ServeCommand
             Defender = defender.Value,
             RateLimiters = rateLimiters.IsEmpty ? null : rateLimiters,
         };
-        var admins = new AdminService(provider);
+        // One pool for every password check (SSH password and keyboard-interactive, the admin login): docs/availability.md.
+        using var verifier = new PasswordVerifier(config.Common.PasswordVerification.Workers, config.Common.PasswordVerification.QueueLimit);
+        var admins = new AdminService(provider) { Verifier = verifier };
         try
         {
             if (await admins.EnsureDefaultAdminAsync(AdminService.DefaultAdminEnvironment(), ct).ConfigureAwait(false) is { } created)
@@ -168,7 +171,7 @@ internal static class ServeCommand
         var events = new ServerEvents();
         await using var actions = new ActionRunner(config.Sftpd.Actions, config.DataProvider.Actions, log); // disposed after the service: its last events still run
         actions.Subscribe(events);
-        await using var service = new WharfService(settings, provider, log, events);
+        await using var service = new WharfService(settings, provider, log, events, verifier);
         using var metrics = new WharfMetrics(events, () => service.Sftp.Connections.Count, provider.IsAvailableAsync)
         {
             Defender = defender.Value,

@@ -89,4 +89,17 @@ public sealed class CommonConfig
 
     /// <summary>Token buckets for new connections and login attempts (SFTPGo 2.x's rate_limiters).</summary>
     [JsonPropertyName("rate_limiters")] public List<RateLimiterConfig> RateLimiters { get; set; } = [new()];
+
+    /// <summary>The password verification pool (a Wharf addition; SFTPGo has no such section).</summary>
+    [JsonPropertyName("password_verification")] public PasswordVerificationConfig PasswordVerification { get; set; } = new();
+}
+
+/// <summary><c>common.password_verification</c>: how many password hashes run at once and how many may wait.</summary>
+public sealed class PasswordVerificationConfig
+{
+    /// <summary>Verifications run at once, each on its own thread with one Argon2 work area; 0 = one per processor.</summary>
+    [JsonPropertyName("workers")] public int Workers { get; set; }
+
+    /// <summary>Verifications that may wait for a worker; beyond them a login fails at once. 0 = the larger of 64 and 4 × workers.</summary>
+    [JsonPropertyName("queue_limit")] public int QueueLimit { get; set; }
 }

@@ -77,6 +77,9 @@ internal static class ConfigValidator
         }
 
         Range("sftpd.setstat_mode", s.SetstatMode, 0, 1, "0 normal, 1 ignore");
+        var pv = config.Common.PasswordVerification;
+        Range("common.password_verification.workers", pv.Workers, 0, 1024, "verifications at once, 0 for one per processor");
+        Range("common.password_verification.queue_limit", pv.QueueLimit, 0, 1_000_000, "verifications waiting at most, 0 for the default");
         foreach (var c in s.EnabledSshCommands)
         {
             if (c != "*" && !SshCommands.Supported.Contains(c))

@@ -159,6 +159,23 @@ public sealed class AdminService : IAdminDirectory
         }
     }
 
+    /// <summary>
+    /// Where admin password checks run (the pool shared with SSH logins, so the web login cannot be
+    /// used to starve the server either); null to run them on the caller, as the CLI does.
+    /// </summary>
+    public PasswordVerifier? Verifier { get; init; }
+
+    /// <summary>A password check on <see cref="Verifier"/> (false at once when its queue is full), or inline without one.</summary>
+    private async Task<bool> CheckAsync(Func<bool> check, CancellationToken cancellationToken)
+    {
+        if (Verifier is null)
+        {
+            return check();
+        }
+
+        return Verifier.TryRun(check, cancellationToken, out var task) && await task.ConfigureAwait(false);
+    }
+
     /// <inheritdoc/>
     public async Task<Admin?> AuthenticateAsync(string username, string password, CancellationToken cancellationToken = default)
     {
@@ -166,14 +183,21 @@ public sealed class AdminService : IAdminDirectory
         var admin = string.IsNullOrEmpty(username) || password.Length > AdminValidator.MaxPasswordLength
             ? null
             : await _provider.GetAdminAsync(username, cancellationToken).ConfigureAwait(false);
-        if (admin is null || admin.Password.Length == 0)
+        string stored = admin?.Password ?? "";
+        string candidate = password.Length > AdminValidator.MaxPasswordLength ? "" : password;
+        bool verified = await CheckAsync(() =>
         {
-            PasswordHasher.VerifyDummy(password.Length > AdminValidator.MaxPasswordLength ? "" : password);
-            return null;
-        }
+            if (stored.Length == 0)
+            {
+                PasswordHasher.VerifyDummy(candidate);
+                return false;
+            }
+
+            return PasswordHasher.Verify(candidate, stored);
+        }, cancellationToken).ConfigureAwait(false);
 
         // Verified before the status is looked at, so a disabled admin costs the same as an active one.
-        if (!PasswordHasher.Verify(password, admin.Password) || admin.Status != 1)
+        if (admin is null || !verified || admin.Status != 1)
         {
             return null;
         }

@@ -33,10 +33,16 @@ public sealed partial class WharfService : IAsyncDisposable
     private readonly IDataProvider _provider;
     private readonly JsonLineLog _log;
     private readonly ConcurrentDictionary<string, QuotaTracker> _quotas = new(StringComparer.Ordinal);
+    private readonly PasswordVerifier _verifier;
+    private readonly bool _ownsVerifier;
 
-    public WharfService(ServeSettings settings, IDataProvider provider, JsonLineLog log, ServerEvents? events = null)
+    /// <param name="verifier">Where password checks run (shared with the admin login); null for one of the service's own with the defaults.</param>
+    public WharfService(ServeSettings settings, IDataProvider provider, JsonLineLog log, ServerEvents? events = null, PasswordVerifier? verifier = null)
     {
         Events = events ?? new ServerEvents();
+        _ownsVerifier = verifier is null;
+        _verifier = verifier ?? new PasswordVerifier();
+        _verifier.Saturated += OnVerifierSaturated;
         _settings = settings;
         _provider = provider;
         _log = log;
@@ -151,6 +157,9 @@ public sealed partial class WharfService : IAsyncDisposable
     /// <summary>What happened (transfers, logins, user changes), for metrics and actions.</summary>
     public ServerEvents Events { get; }
 
+    /// <summary>Where password and keyboard-interactive checks run: a bounded pool off the sessions' receive loops.</summary>
+    public PasswordVerifier PasswordVerifier => _verifier;
+
     /// <summary>The data provider users are read from.</summary>
     public IDataProvider Provider => _provider;
 
@@ -207,7 +216,7 @@ public sealed partial class WharfService : IAsyncDisposable
         string? refusal = request switch
         {
             // One decision for every password failure, so each costs the same (LoginPolicy.CheckPassword).
-            PasswordAuthenticationRequest or KeyboardInteractiveAuthenticationRequest => LoginPolicy.CheckPassword(user, password!, address, now),
+            PasswordAuthenticationRequest or KeyboardInteractiveAuthenticationRequest => await CheckPasswordAsync(user, password!, address, now, session.Closed).ConfigureAwait(false),
             PublicKeyAuthenticationRequest k => user is null ? "user not found"
                 : LoginPolicy.Check(user, address, now)
                 ?? (k.Certificate is null && AuthorizedKeys(user).Contains(k.Key) ? null : "invalid credentials"), // no user CAs configured in serve yet
@@ -244,6 +253,36 @@ public sealed partial class WharfService : IAsyncDisposable
 
         return AuthenticationResult.Success;
     }
+
+    /// <summary>
+    /// <see cref="LoginPolicy.CheckPassword"/> on the password verifier, never on the session's
+    /// receive loop (which awaits this callback): the whole decision, the dummy verification of
+    /// an unknown user included, so every attempt queues the same way whatever the account. A
+    /// full queue fails the attempt at once, like a wrong password, with its own reason in the log.
+    /// </summary>
+    private async Task<string?> CheckPasswordAsync(User? user, string password, System.Net.IPAddress address, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!_verifier.TryRun(() => LoginPolicy.CheckPassword(user, password, address, now), ct, out var check))
+        {
+            return PasswordVerifier.QueueFullReason;
+        }
+
+        try
+        {
+            return await check.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return "connection closed during password verification";
+        }
+        catch (ObjectDisposedException)
+        {
+            return "server stopping";
+        }
+    }
+
+    // Once per report interval for a whole storm; each refused attempt also has its own connection_failed line.
+    private void OnVerifierSaturated(string message) => _log.Write("warn", "service", message);
 
     private static List<SshPublicKey> AuthorizedKeys(User user)
     {
@@ -530,7 +569,15 @@ public sealed partial class WharfService : IAsyncDisposable
     }
 
     /// <summary>Stops listening and ends every session.</summary>
-    public async ValueTask DisposeAsync() => await Sftp.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await Sftp.DisposeAsync().ConfigureAwait(false);
+        _verifier.Saturated -= OnVerifierSaturated;
+        if (_ownsVerifier)
+        {
+            _verifier.Dispose();
+        }
+    }
 
     private static partial class Native
     {

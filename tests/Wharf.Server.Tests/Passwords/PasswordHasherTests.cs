@@ -107,9 +107,10 @@ public class PasswordHasherTests
         PasswordHasher.Verify("warm", hash);
 
         // The fastest of interleaved single runs: load from the tests running beside this one
-        // only ever adds time, so the minimum is the cost itself. Each hash allocates its 19 MiB
-        // of Argon2 memory, so a full collection can fall into every other call; two CI runs
-        // saw the dummy (always second) at 2.0 and 2.6 times the real one. Collecting before
+        // only ever adds time, so the minimum is the cost itself. Each hash used to allocate its
+        // 19 MiB of Argon2 memory (now reused: Argon2WorkAreas), so a full collection fell into
+        // every other call; two CI runs saw the dummy (always second) at 2.0 and 2.6 times the
+        // real one. Both reuse the same kept area now, and collecting before
         // each timed call and swapping the order every round keeps the GC out of both figures.
         // A dummy that did nothing (ratio near 0) or hashed twice (near 2) fails.
         double bestReal = double.MaxValue, bestDummy = double.MaxValue;

@@ -26,6 +26,14 @@ internal static class Argon2
     private const int BlockWords = 128;           // 1024-byte block as 64-bit words
     private const int SyncPoints = 4;              // slices per pass
 
+    /// <summary>
+    /// Set on the password verifier's worker threads: lanes are then filled one after the other on
+    /// the calling thread instead of with <see cref="Parallel.For(int, int, Action{int})"/>, which
+    /// would put part of the hash on the thread pool that runs every session's I/O.
+    /// </summary>
+    [ThreadStatic]
+    internal static bool SequentialLanes;
+
     /// <summary>The tag for the given inputs; validates ranges the RFC imposes.</summary>
     public static byte[] Hash(Argon2Type type, ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> secret,
         ReadOnlySpan<byte> ad, int memoryKiB, int iterations, int parallelism, int tagLength, int version = Version13)
@@ -44,7 +52,10 @@ internal static class Argon2
         Span<byte> h0 = stackalloc byte[72];
         ComputeH0(h0[..64], type, password, salt, secret, ad, memoryKiB, iterations, parallelism, tagLength, version);
 
-        ulong[] memory = GC.AllocateUninitializedArray<ulong>(blockCount * BlockWords);
+        // A reused work area (Argon2WorkAreas): pass 0 writes every block of it before reading it, and it
+        // is cleared when given back, so neither stale nor password-derived state crosses hashes.
+        int words = blockCount * BlockWords;
+        ulong[] memory = Argon2WorkAreas.Rent(words);
         try
         {
             var inst = new Instance(memory, type, version, parallelism, laneLength, segmentLength, blockCount, iterations);
@@ -65,7 +76,7 @@ internal static class Argon2
                 for (int slice = 0; slice < SyncPoints; slice++)
                 {
                     // Lanes within a slice only reference finished slices (or their own lane), so they can run concurrently.
-                    if (parallelism > 1 && segmentLength >= 256)
+                    if (parallelism > 1 && segmentLength >= 256 && !SequentialLanes)
                     {
                         int p = pass, s = slice;
                         Parallel.For(0, parallelism, lane => FillSegment(inst, p, lane, s));
@@ -94,8 +105,8 @@ internal static class Argon2
         }
         finally
         {
-            // The memory holds password-derived state.
-            Array.Clear(memory);
+            // The memory holds password-derived state: Return clears it.
+            Argon2WorkAreas.Return(memory, words);
             h0.Clear();
         }
     }
