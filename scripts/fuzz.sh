@@ -6,14 +6,14 @@
 # Installs afl++ (Debian) and the sharpfuzz tool (.config/dotnet-tools.json), builds
 # fuzz/Wharf.Fuzz in Release into artifacts/fuzz/bin, instruments the Wharf assemblies there (never
 # the normal build output), replays each target's seed corpus (fuzz/corpus/TARGET) and runs afl-fuzz
-# on it for N seconds (default 12). Every crash or hang is printed (target, file, input in base64
+# on it for N seconds (default 10). Every crash or hang is printed (target, file, input in base64
 # and the exception it raises) and makes the script fail. The last line is
 # "fuzz: N passed, M failed" (one per target); the counts are also left in artifacts/fuzz/result.
 # Findings stay in artifacts/fuzz/findings/TARGET/default/{crashes,hangs}.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=12
+seconds=10
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in

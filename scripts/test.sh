@@ -24,7 +24,7 @@ done
 # start at all is one failure too.
 fuzz_status=0
 mkdir -p artifacts
-bash scripts/fuzz.sh --seconds "${WHARF_FUZZ_SECONDS:-12}" > artifacts/fuzz-run.log 2>&1 || fuzz_status=$?
+bash scripts/fuzz.sh --seconds "${WHARF_FUZZ_SECONDS:-10}" > artifacts/fuzz-run.log 2>&1 || fuzz_status=$?
 cat artifacts/fuzz-run.log
 if read -r fp ff < <(sed -n 's/^passed=\([0-9]*\) failed=\([0-9]*\)$/\1 \2/p' artifacts/fuzz/result 2>/dev/null); then
   passed=$((passed + fp)); failed=$((failed + ff))
