@@ -64,6 +64,9 @@ if [ ${#targets[@]} -eq 0 ]; then targets=("${all[@]}"); fi
 
 export AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 \
   AFL_NO_UI=1 AFL_FAST_CAL=1
+# The harness's scratch folders (configuration targets) stay under artifacts/fuzz.
+export TMPDIR="$PWD/$out/tmp"
+rm -rf "$TMPDIR"; mkdir -p "$TMPDIR"
 passed=0; failed=0
 show() { # target file what
   echo "--- $1: $3: $2 (base64 below; replay: dotnet $out/bin/Wharf.Fuzz.dll $1 FILE)"
