@@ -215,6 +215,12 @@ internal static class ConfigValidator
 
     private static void ReadableFile(string option, string path, WharfConfig config)
     {
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            // Path.GetFullPath would throw ArgumentException (found by fuzzing: a NUL in a .env value).
+            Fail($"{option}: the path contains a NUL character");
+        }
+
         var full = config.ResolvePath(path);
         try
         {

@@ -190,7 +190,10 @@ public sealed partial class SftpSession
             var r = new SshReader(ids);
             while (r.Remaining > 0)
             {
-                list.WriteString(lookup?.Invoke(r.ReadUInt32()) ?? string.Empty);
+                // Read the id before the lookup: "lookup?.Invoke(r.ReadUInt32())" skips the read
+                // when there is no lookup, and the loop then never ends (found by fuzzing).
+                uint id = r.ReadUInt32();
+                list.WriteString(lookup?.Invoke(id) ?? string.Empty);
             }
 
             return list;

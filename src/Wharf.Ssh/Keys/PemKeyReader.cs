@@ -138,7 +138,16 @@ internal static class PemKeyReader
     private static SshPrivateKey FromEc(Action<ECDsa> import)
     {
         using var ec = ECDsa.Create();
-        import(ec);
+        try
+        {
+            import(ec);
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            // A named curve OpenSSL does not know (found by fuzzing: a P-256 OID with one arc changed).
+            throw new FormatException("only nistp256, nistp384 and nistp521 EC keys are supported: " + ex.Message, ex);
+        }
+
         var parameters = ec.ExportParameters(true);
         try
         {

@@ -1,3 +1,4 @@
+using System.Text;
 using Wharf.Server.Configuration;
 
 namespace Wharf.Server.Tests.Configuration;
@@ -148,5 +149,20 @@ public sealed class ConfigurationValidationTests
         });
         Assert.Equal(65535, c.Sftpd.BindPort);
         Assert.Equal(-1, c.Sftpd.MaxAuthTries);
+    }
+
+    /// <summary>
+    /// Found by fuzzing (target config-env): a NUL in a file path (here sftpd.keys.0.private_key
+    /// from wharf.env) reached Path.GetFullPath, whose ArgumentException escaped the loader
+    /// instead of the documented ConfigurationException.
+    /// </summary>
+    [Fact]
+    public void NulInAKeyPathFromTheEnvFileIsAConfigurationError()
+    {
+        using var dir = new ConfigDir();
+        dir.Write("wharf.env", Encoding.Latin1.GetString(Convert.FromBase64String(
+            "V0hBUkZfU0ZUUERfX0JJTkRfUE9SVD0yMjIyCmV4cG9ydCBXSEFSRl9EQVRBX1BST1ZJREVSX19EUklWRVI9InJ5IgojIGNvdAoKV0hBUkZfU0ZUUERfX0VOQUJMRURfU1NIX0NPTU1BTkRTPW1kNWNkCldIQVJGX1NGVFBEX19LRVlTX18wX19QUklWQVRFX0tFWT0naWQnAARIQVJGX0g2VFBEX19CSU5EX1BPUlQ9ODA4MAo=")));
+        var e = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(dir.Path, null, new Dictionary<string, string?>()));
+        Assert.Equal("sftpd.keys.0.private_key: the path contains a NUL character", e.Message);
     }
 }

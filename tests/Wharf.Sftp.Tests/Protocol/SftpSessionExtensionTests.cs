@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Security.Cryptography;
 using Wharf.Sftp.FileSystem;
 using Wharf.Sftp.Protocol;
@@ -102,6 +103,40 @@ public sealed class SftpSessionExtensionTests : IAsyncLifetime
         Assert.Equal(0, groups.Remaining);
         Assert.Equal(0, r.Remaining);
         (await _c.Extended("users-groups-by-id@openssh.com", w => { w.WriteBinary([1, 2, 3]); w.WriteBinary([]); })).AssertStatus(SftpStatusCode.BadMessage);
+    }
+
+    /// <summary>
+    /// Found by fuzzing (target sftp): over a file system without <see cref="IFileOwnerNames"/>
+    /// the loop skipped reading each id along with the lookup, so it never ended and grew its
+    /// reply without bound. Each id now gets an empty name.
+    /// </summary>
+    [Fact]
+    public async Task UsersGroupsByIdWithoutOwnerNamesAnswersEmptyNames()
+    {
+        var bare = DispatchProxy.Create<IFileSystem, OnlyFileSystem>();
+        ((OnlyFileSystem)(object)bare).Inner = _fs;
+        Assert.False(bare is IFileOwnerNames);
+        await using var c = await SftpTestClient.StartAsync(bare);
+        // The fuzzer's input: one uid and one gid, both 0.
+        var reply = await c.Extended("users-groups-by-id@openssh.com", w => { w.WriteBinary(new byte[4]); w.WriteBinary(new byte[4]); })
+            .WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal(SftpPacketType.ExtendedReply, reply.Type);
+        var r = reply.Reader();
+        var users = new SshReader(r.ReadBinary());
+        Assert.Equal("", users.ReadString());
+        Assert.Equal(0, users.Remaining);
+        var groups = new SshReader(r.ReadBinary());
+        Assert.Equal("", groups.ReadString());
+        Assert.Equal(0, groups.Remaining);
+        Assert.Equal(0, r.Remaining);
+    }
+
+    /// <summary>An <see cref="IFileSystem"/> and nothing else, forwarding to <see cref="Inner"/>.</summary>
+    public class OnlyFileSystem : DispatchProxy
+    {
+        public IFileSystem Inner { get; set; } = null!;
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod!.Invoke(Inner, args);
     }
 
     [Fact]

@@ -274,4 +274,23 @@ public sealed class PrivateKeyFileTests : IDisposable
         var body = File.ReadAllLines(path).Where(l => !l.StartsWith("-----"));
         return System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(string.Concat(body)).AsSpan(0, 40));
     }
+
+    /// <summary>
+    /// Found by fuzzing (target private-key): a PKCS#8 EC key whose curve OID is not a curve
+    /// OpenSSL knows (1.2.1352.10045.3.1.7, P-256's with one arc changed) threw
+    /// PlatformNotSupportedException from the import instead of the documented FormatException.
+    /// </summary>
+    [Fact]
+    public void Pkcs8EcKeyOnAnUnknownCurveIsAFormatError()
+    {
+        const string pem = """
+            -----BEGIN PRIVATE KEY-----
+            MIGHAgEAMBMGByqGSM49AgEGCCqKSM49AwEHBG0wawIBAQQgX+hduVQkqw3tGU4s
+            OH4HU6bKb4xXPYri6nW6BvQvjsShRANCAASRqIWawmdP74vRRZZRDG4FRHtX+wLp
+            /GitqXVoYB+a56ZzF8pgi9GfNkexkpWgIvq4aC+TFsjTisIbdH2paFdq
+            -----END PRIVATE KEY-----
+            """;
+        var ex = Assert.Throws<FormatException>(() => SshPrivateKey.Parse(pem));
+        Assert.Contains("EC keys are supported", ex.Message);
+    }
 }

@@ -1,0 +1,54 @@
+using System.IO.Pipelines;
+
+namespace Wharf.Fuzz;
+
+/// <summary>One end of an in-memory duplex connection built from two pipes (after tests/Wharf.Ssh.Tests' DuplexStream), whose sending half can be closed alone.</summary>
+internal sealed class FuzzDuplex : Stream
+{
+    private readonly Stream _read;
+    private readonly Stream _write;
+    private readonly PipeWriter _writer;
+
+    private FuzzDuplex(PipeReader reader, PipeWriter writer)
+    {
+        _read = reader.AsStream();
+        _writer = writer;
+        _write = writer.AsStream(leaveOpen: true);
+    }
+
+    public static (FuzzDuplex A, FuzzDuplex B) CreatePair()
+    {
+        var ab = new Pipe();
+        var ba = new Pipe();
+        return (new FuzzDuplex(ba.Reader, ab.Writer), new FuzzDuplex(ab.Reader, ba.Writer));
+    }
+
+    /// <summary>Ends what this side sends (the peer reads end of stream); reading goes on.</summary>
+    public void CompleteWrite() => _writer.Complete();
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => _read.Read(buffer, offset, count);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _read.ReadAsync(buffer, cancellationToken);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _read.ReadAsync(buffer, offset, count, cancellationToken);
+    public override void Write(byte[] buffer, int offset, int count) => _write.Write(buffer, offset, count);
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _write.WriteAsync(buffer, cancellationToken);
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _write.WriteAsync(buffer, offset, count, cancellationToken);
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _writer.Complete();
+            _read.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
