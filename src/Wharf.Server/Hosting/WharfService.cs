@@ -380,8 +380,9 @@ public sealed partial class WharfService : IAsyncDisposable
 
         if (_settings.Defender is { } defender && !session.IsAuthenticated && session.CloseReason != "server stopping")
         {
-            // OpenSSH's grace-exceeded penalty whatever the stage; otherwise SFTPGo's "no login tried".
-            if (session.CloseReason?.Contains("grace time", StringComparison.Ordinal) == true)
+            // OpenSSH's grace-exceeded penalty whatever the stage (version line, key exchange or
+            // login timed out); otherwise SFTPGo's "no login tried".
+            if (session.GraceExceeded)
             {
                 defender.AddEvent(session.RemoteEndPoint.Address, HostEvent.GraceExceeded);
             }
