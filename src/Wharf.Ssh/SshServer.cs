@@ -315,7 +315,7 @@ public sealed class SshServer : IAsyncDisposable
                 Interlocked.Increment(ref _evictedPending);
                 ReleaseSlots(victim);
                 Interlocked.Increment(ref _evictions);
-                Options.Logger?.Invoke(SshLogLevel.Debug, $"connection {victim.Id} from {victim.RemoteEndPoint} evicted at stage {victim.Stage} ({victim.PeerBytes} bytes in {Environment.TickCount64 - victim.StartTicks} ms) for a newcomer");
+                Options.Logger?.Invoke(SshLogLevel.Debug, $"connection {victim.Id} from {victim.RemoteEndPoint} evicted at stage {victim.Stage} ({victim.PeerBytes} bytes in {System.Diagnostics.Stopwatch.GetElapsedTime(victim.StartTimestamp).TotalMilliseconds:0} ms) for a newcomer");
                 return true;
             }
         }

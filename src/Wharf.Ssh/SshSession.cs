@@ -38,7 +38,8 @@ public sealed partial class SshSession : IAsyncDisposable
         RemoteEndPoint = remote ?? new IPEndPoint(IPAddress.None, 0);
         LocalEndPoint = local;
         ProxyEndPoint = proxy;
-        Id = Interlocked.Increment(ref s_nextId).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+        Sequence = Interlocked.Increment(ref s_nextId);
+        Id = Sequence.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
         _input = input ?? CreateInput(stream);
         _reader = new PacketReader(_input, Options.MaxPacketLength);
         _writer = new PacketWriter(stream);
@@ -112,6 +113,12 @@ public sealed partial class SshSession : IAsyncDisposable
 
     /// <summary>When the connection was accepted (<see cref="Environment.TickCount64"/>).</summary>
     internal long StartTicks { get; } = Environment.TickCount64;
+
+    /// <summary>When the connection was accepted (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>: finer than the tick count's 4 ms).</summary>
+    internal long StartTimestamp { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>Order of acceptance (the number behind <see cref="Id"/>).</summary>
+    internal long Sequence { get; }
 
     /// <summary>When the client's identification line arrived (<see cref="Environment.TickCount64"/>), or 0.</summary>
     internal long VersionReceivedTicks { get; private set; }

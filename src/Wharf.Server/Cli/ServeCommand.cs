@@ -145,6 +145,7 @@ internal static class ServeCommand
             KeyboardInteractive = sftpd.KeyboardInteractiveAuthentication,
             MaxConnections = sftpd.MaxConnections,
             MaxConnectionsPerAddress = sftpd.MaxConnectionsPerIp,
+            MaxUnauthenticatedConnections = sftpd.MaxUnauthenticatedConnections,
             ProxyProtocol = (ProxyProtocolMode)config.Common.ProxyProtocol, // 0/1/2 = Off/Accept/Require, checked by the validator
             ProxyAllowed = [.. config.Common.ProxyAllowed.Select(Network)],
             ProxySkipped = [.. config.Common.ProxySkipped.Select(Network)],

@@ -90,6 +90,7 @@ internal static class ConfigValidator
 
         AtLeastZero("sftpd.max_connections", s.MaxConnections, "0 is unlimited");
         AtLeastZero("sftpd.max_connections_per_ip", s.MaxConnectionsPerIp, "0 is unlimited");
+        AtLeastZero("sftpd.max_unauthenticated_connections", s.MaxUnauthenticatedConnections, "0 is unlimited");
 
         var d = config.DataProvider;
         if (!Drivers.Contains(d.Driver))

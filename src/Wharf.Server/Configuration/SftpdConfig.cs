@@ -96,6 +96,9 @@ public sealed class SftpdConfig
     /// <summary>Connections served at once from one IP address; 0 is unlimited.</summary>
     [JsonPropertyName("max_connections_per_ip")] public int MaxConnectionsPerIp { get; set; } = 20;
 
+    /// <summary>Connections that have not authenticated yet, at once (OpenSSH's MaxStartups; 0 unlimited). Wharf only; see docs/availability.md.</summary>
+    [JsonPropertyName("max_unauthenticated_connections")] public int MaxUnauthenticatedConnections { get; set; } = 100;
+
     /// <summary>The parsed <see cref="Umask"/> (valid after loading).</summary>
     [JsonIgnore] public uint UmaskValue => ParseUmask(Umask);
 

@@ -24,6 +24,9 @@ public sealed class ServeSettings
     /// <summary>Offer keyboard-interactive, answered by a "Password: " prompt checked like a password.</summary>
     public bool KeyboardInteractive { get; init; } = true;
     public int MaxConnections { get; init; }
+
+    /// <summary>Unauthenticated connections at once (0 unlimited).</summary>
+    public int MaxUnauthenticatedConnections { get; init; } = 100;
     public int MaxConnectionsPerAddress { get; init; } = 20;
 
     /// <summary>PROXY protocol on the SFTP listener (common.proxy_protocol).</summary>

@@ -55,6 +55,7 @@ public sealed partial class WharfService : IAsyncDisposable
         ssh.IdleTimeout = settings.IdleTimeout;
         ssh.Banner = settings.LoginBanner;
         ssh.MaxConnections = settings.MaxConnections;
+        ssh.MaxUnauthenticatedConnections = settings.MaxUnauthenticatedConnections;
         ssh.MaxConnectionsPerAddress = settings.MaxConnectionsPerAddress;
         ssh.ProxyProtocol = settings.ProxyProtocol;
         ssh.ProxyAllowed = [.. settings.ProxyAllowed];

@@ -32,9 +32,9 @@ internal static class AdmissionPolicy
     /// first milliseconds, and even one that has sent nothing yet is ahead of it while young.
     /// </summary>
     public static SshSession? PickVictim(IEnumerable<SshSession> sessions, IPAddress? address) =>
-        PickVictim(sessions, address, Environment.TickCount64);
+        PickVictim(sessions, address, System.Diagnostics.Stopwatch.GetTimestamp());
 
-    internal static SshSession? PickVictim(IEnumerable<SshSession> sessions, IPAddress? address, long nowTicks)
+    internal static SshSession? PickVictim(IEnumerable<SshSession> sessions, IPAddress? address, long nowTimestamp)
     {
         SshSession? best = null;
         double bestRate = double.MaxValue;
@@ -50,8 +50,12 @@ internal static class AdmissionPolicy
                 continue;
             }
 
-            double rate = ProgressRate(s.PeerBytes, nowTicks - s.StartTicks);
-            if (rate < bestRate)
+            double ageMs = (nowTimestamp - s.StartTimestamp) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+            double rate = ProgressRate(s.PeerBytes, ageMs);
+
+            // Equal progress (connections that sent nothing, accepted within the same instant):
+            // the one accepted first goes first, never whichever the dictionary yields first.
+            if (rate < bestRate || (rate == bestRate && best is not null && s.Sequence < best.Sequence))
             {
                 best = s;
                 bestRate = rate;
@@ -62,7 +66,7 @@ internal static class AdmissionPolicy
     }
 
     /// <summary>(bytes + 1) per second of age (at least a millisecond).</summary>
-    public static double ProgressRate(long peerBytes, long ageMilliseconds) => (peerBytes + 1) * 1000.0 / Math.Max(1, ageMilliseconds);
+    public static double ProgressRate(long peerBytes, double ageMilliseconds) => (peerBytes + 1) * 1000.0 / Math.Max(1, ageMilliseconds);
 
     /// <summary>
     /// A stage's allowance at <paramref name="pressure"/> (slots in use / slots): the full time up to

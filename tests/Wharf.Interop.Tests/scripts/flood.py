@@ -1,6 +1,6 @@
 """Holds hostile connections against an SSH server until stdin closes or the time runs out.
 
-usage: flood.py PORT [--idle N] [--trickle N] [--version N] [--brute N] [--seconds S] [--user U]
+usage: flood.py PORT [--idle N] [--trickle N] [--version N] [--brute N] [--seconds S] [--user U] [--source ADDR]
 
   idle     connects and sends nothing
   trickle  sends "SSH-2.0-" a byte every 500 ms and never ends the line
@@ -23,6 +23,7 @@ p.add_argument("--version", type=int, default=0)
 p.add_argument("--brute", type=int, default=0)
 p.add_argument("--seconds", type=float, default=120)
 p.add_argument("--user", default="u")
+p.add_argument("--source", default=None, help="local address to connect from (e.g. 127.0.0.2)")
 a = p.parse_args()
 stats = {"connects": 0, "closed": 0, "brute": 0}
 
@@ -30,7 +31,7 @@ stats = {"connects": 0, "closed": 0, "brute": 0}
 async def hold(kind):
     while True:
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", a.port)
+            reader, writer = await asyncio.open_connection("127.0.0.1", a.port, local_addr=(a.source, 0) if a.source else None)
         except OSError:
             await asyncio.sleep(0.25)
             continue
@@ -65,7 +66,8 @@ async def brute():
         try:
             async with asyncssh.connect("127.0.0.1", a.port, username=a.user, password="wrong-password",
                                         known_hosts=None, client_keys=None, agent_path=None,
-                                        preferred_auth="password", login_timeout=30):
+                                        preferred_auth="password", login_timeout=30,
+                                        local_addr=(a.source, 0) if a.source else None):
                 pass
         except Exception:
             pass

@@ -43,6 +43,7 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal(["md5sum", "sha1sum", "cd", "pwd"], s.EnabledSshCommands);
         Assert.Equal(0, s.MaxConnections);
         Assert.Equal(20, s.MaxConnectionsPerIp);
+        Assert.Equal(100, s.MaxUnauthenticatedConnections);
         Assert.True(s.KeyboardInteractiveAuthentication); // SFTPGo's default since 2.5
 
         var d = c.DataProvider;

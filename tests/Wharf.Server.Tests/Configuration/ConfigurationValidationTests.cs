@@ -38,6 +38,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("WHARF_SFTPD__ENABLED_SSH_COMMANDS", "md5sum,telnet", "sftpd.enabled_ssh_commands: 'telnet' is not a supported command (md5sum, sha1sum, sha256sum, sha384sum, sha512sum, cd, pwd, scp, rsync, git-receive-pack, git-upload-pack, git-upload-archive or *)")]
     [InlineData("WHARF_SFTPD__MAX_CONNECTIONS", "-1", "sftpd.max_connections: -1 must not be negative (0 is unlimited)")]
     [InlineData("WHARF_SFTPD__MAX_CONNECTIONS_PER_IP", "-2", "sftpd.max_connections_per_ip: -2 must not be negative (0 is unlimited)")]
+    [InlineData("WHARF_SFTPD__MAX_UNAUTHENTICATED_CONNECTIONS", "-3", "sftpd.max_unauthenticated_connections: -3 must not be negative (0 is unlimited)")]
     [InlineData("WHARF_DATA_PROVIDER__DRIVER", "mysql", "data_provider.driver: 'mysql' is not supported (sqlite, postgresql, memory)")]
     [InlineData("WHARF_DATA_PROVIDER__NAME", "", "data_provider.name: the sqlite database file must be given")]
     [InlineData("WHARF_DATA_PROVIDER__SSLMODE", "4", "data_provider.sslmode: 4 is not valid (0-3: 0 disable, 1 require, 2 verify-ca, 3 verify-full)")]

@@ -124,7 +124,7 @@ public sealed class AdmissionTests
     }
 
     [Fact]
-    public async Task AConnectionThatSentNothingGivesWayBeforeAnOlderOneThatSentItsVersion()
+    public async Task AConnectionThatSentNothingGivesWayBeforeOneThatSentItsVersion()
     {
         await using var server = new TestServer(o =>
         {
@@ -133,10 +133,10 @@ public sealed class AdmissionTests
             o.MinKeyExchangeTimeout = o.KeyExchangeTimeout;
         });
         server.StartTcp();
+        await using var silent = await Squatter.ConnectAsync(server.Port);
+        await WaitForSessionsAsync(server, 1);
         await using var versionOnly = await Squatter.ConnectAsync(server.Port, "SSH-2.0-Squatter\r\n");
         await WaitForStageAsync(server, 1, SshSessionStage.AwaitingKexInit);
-        await using var silent = await Squatter.ConnectAsync(server.Port);
-        await WaitForSessionsAsync(server, 2);
 
         await using var client = await SshTestClient.ConnectTcpAsync(server.Port);
         await client.HandshakeAsync();

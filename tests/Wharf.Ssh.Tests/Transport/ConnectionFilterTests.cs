@@ -67,8 +67,10 @@ public sealed class ConnectionFilterTests
         var refused = new TaskCompletionSource<(IPEndPoint, string)>(TaskCreationOptions.RunContinuationsAsynchronously);
         server.Server.ConnectionRefused += (remote, reason) => refused.TrySetResult((remote, reason));
         server.StartTcp();
+        // Authenticating (one failed attempt), so the newcomer cannot displace it and is refused.
         await using var a = await SshTestClient.ConnectTcpAsync(server.Port);
-        await a.SendVersionAsync();
+        await a.HandshakeAsync();
+        await a.PasswordAsync("u", "wrong");
 
         Assert.Equal(0, await ReadUntilClosedAsync(server.Port));
         var (endPoint, why) = await refused.Task.WaitAsync(TimeSpan.FromSeconds(10));

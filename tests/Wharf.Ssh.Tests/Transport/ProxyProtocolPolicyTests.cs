@@ -174,13 +174,16 @@ public sealed class ProxyProtocolPolicyTests
         await using var h = new Harness(ProxyProtocolMode.Require, ["127.0.0.0/8"], configure: o => o.MaxConnectionsPerAddress = 1);
         h.Server.StartTcp();
 
-        // Two clients behind one balancer address: each has its own slot.
+        // Two clients behind one balancer address: each has its own slot. Both are authenticating
+        // (a failed attempt), so a newcomer cannot displace them (docs/availability.md).
         await using var a = await SshTestClient.ConnectTcpAsync(h.Server.Port);
         a.Prefix = V1("192.0.2.1");
-        await a.SendVersionAsync();
+        await a.HandshakeAsync();
+        await a.PasswordAsync("u", "wrong");
         await using var b = await SshTestClient.ConnectTcpAsync(h.Server.Port);
         b.Prefix = V1("192.0.2.2");
-        await b.SendVersionAsync();
+        await b.HandshakeAsync();
+        await b.PasswordAsync("u", "wrong");
 
         // A second connection of the first client is over its limit: closed before a byte.
         using var third = new TcpClient();
