@@ -306,7 +306,9 @@ public sealed class SshServer : IAsyncDisposable
 
     private bool MakeRoom(IPAddress? address)
     {
-        while (Admission.AdmissionPolicy.PickVictim(LiveSessions(), address) is { } victim)
+        // Bounded: a victim that ends on its own between the pick and the eviction is skipped by
+        // the next pick (CanBeEvicted), so this never spins.
+        for (int attempt = 0; attempt < 8 && Admission.AdmissionPolicy.PickVictim(LiveSessions(), address) is { } victim; attempt++)
         {
             if (victim.TryEvict())
             {

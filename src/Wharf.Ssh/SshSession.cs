@@ -129,6 +129,9 @@ public sealed partial class SshSession : IAsyncDisposable
     /// </summary>
     public bool IsEvicted => Volatile.Read(ref _evicted) == 1;
 
+    /// <summary>False once the session was evicted or has ended.</summary>
+    internal bool CanBeEvicted => Volatile.Read(ref _evicted) == 0;
+
     /// <summary>Marks the session ended so it can no longer be evicted; false when it already was.</summary>
     internal bool TryEndUnevicted() => Interlocked.CompareExchange(ref _evicted, 2, 0) == 0;
 

@@ -40,7 +40,7 @@ internal static class AdmissionPolicy
         double bestRate = double.MaxValue;
         foreach (var s in sessions)
         {
-            if (s.IsEvicted || !IsIdle(s.Stage))
+            if (!s.CanBeEvicted || !IsIdle(s.Stage))
             {
                 continue;
             }

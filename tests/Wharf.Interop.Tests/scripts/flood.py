@@ -7,7 +7,7 @@ usage: flood.py PORT [--idle N] [--trickle N] [--version N] [--brute N] [--secon
   version  sends a whole identification line, then nothing (no KEXINIT)
   brute    asyncssh logins with wrong passwords, one after another per worker
 
-Every worker reconnects a second after the server closes it, so the pressure stays. Prints
+Every worker reconnects two seconds after the server closes it, so the pressure stays. Prints
 "ready" once every worker has started, and a summary line "connects N closed-by-server M
 brute-attempts B" at the end. Used by FloodTests and scripts/flood.sh (same flood for Wharf and sshd).
 """
@@ -57,7 +57,7 @@ async def hold(kind):
             stats["closed"] += 1
         finally:
             writer.close()
-        await asyncio.sleep(1)
+        await asyncio.sleep(2)
 
 
 async def brute():
