@@ -77,8 +77,10 @@ internal static class OpenSshKeyFile
     private static byte[] DecodeArmor(string text)
     {
         int begin = text.IndexOf(BeginLine, StringComparison.Ordinal);
-        int end = text.IndexOf(EndLine, StringComparison.Ordinal);
-        if (begin < 0 || end < begin)
+        // The END line is looked for after the whole BEGIN line: found anywhere else (overlapping
+        // it, or before it) the body's bounds would be negative.
+        int end = begin < 0 ? -1 : text.IndexOf(EndLine, begin + BeginLine.Length, StringComparison.Ordinal);
+        if (begin < 0 || end < 0)
         {
             throw new FormatException("not an OpenSSH private key (missing BEGIN/END lines)");
         }

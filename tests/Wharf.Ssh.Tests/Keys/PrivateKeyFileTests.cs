@@ -280,6 +280,13 @@ public sealed class PrivateKeyFileTests : IDisposable
     /// OpenSSL knows (1.2.1352.10045.3.1.7, P-256's with one arc changed) threw
     /// PlatformNotSupportedException from the import instead of the documented FormatException.
     /// </summary>
+    [Theory]
+    [InlineData("-----BEGIN OPENSSH PRIVATE KEY-----END OPENSSH PRIVATE KEY-----\n")]   // the END line overlapping the BEGIN line's dashes (found by fuzzing)
+    [InlineData("-----BEGIN OPENSSH PRIVATE KEY---END OPENSSH PRIVATE KEY-----\n")]
+    [InlineData("-----END OPENSSH PRIVATE KEY-----\n-----BEGIN OPENSSH PRIVATE KEY-----\n")]
+    public void ArmorLinesOutOfPlaceAreAFormatError(string text) =>
+        Assert.Throws<FormatException>(() => SshPrivateKey.Parse(text, null));
+
     [Fact]
     public void Pkcs8EcKeyOnAnUnknownCurveIsAFormatError()
     {
