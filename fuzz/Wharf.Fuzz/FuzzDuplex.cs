@@ -8,6 +8,7 @@ internal sealed class FuzzDuplex : Stream
     private readonly Stream _read;
     private readonly Stream _write;
     private readonly PipeWriter _writer;
+    private volatile bool _disposed;
 
     private FuzzDuplex(PipeReader reader, PipeWriter writer)
     {
@@ -35,9 +36,22 @@ internal sealed class FuzzDuplex : Stream
     public override int Read(byte[] buffer, int offset, int count) => _read.Read(buffer, offset, count);
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _read.ReadAsync(buffer, cancellationToken);
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _read.ReadAsync(buffer, offset, count, cancellationToken);
-    public override void Write(byte[] buffer, int offset, int count) => _write.Write(buffer, offset, count);
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _write.WriteAsync(buffer, cancellationToken);
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _write.WriteAsync(buffer, offset, count, cancellationToken);
+    // After Dispose a socket's stream throws ObjectDisposedException, which the session handles;
+    // the pipe's own InvalidOperationException would be a finding no real connection can cause.
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _write.Write(buffer, offset, count);
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _write.WriteAsync(buffer, cancellationToken);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 
@@ -45,6 +59,7 @@ internal sealed class FuzzDuplex : Stream
     {
         if (disposing)
         {
+            _disposed = true;
             _writer.Complete();
             _read.Dispose();
         }

@@ -305,6 +305,13 @@ public sealed partial class SshSession
         {
             return;
         }
+        catch (SshConnectionException ex) when (Volatile.Read(ref _closed) != 0)
+        {
+            // The peer went away while the handler was writing: the ordinary end of a dropped
+            // session, not a fault in the handler (the abort token may be cancelled a moment later).
+            Log(SshLogLevel.Debug, $"{context.Kind} handler ended with the connection: {ex.Message}");
+            return;
+        }
         catch (Exception ex)
         {
             Log(SshLogLevel.Error, $"{context.Kind} handler failed: {ex}");

@@ -42,6 +42,51 @@ public sealed class ChannelTests
         Assert.Equal(SshMessageNumber.ChannelClose, (await c.ReceiveAsync())[0]);
     }
 
+    [Fact]
+    public async Task HandlerWritingWhenThePeerLeavesIsNotLoggedAsAnError()
+    {
+        // Found by the session fuzz target: a handler still writing when the client went away
+        // (the session closed, its channels not yet aborted) was logged as "exec handler failed".
+        var logged = new System.Collections.Concurrent.ConcurrentQueue<(SshLogLevel Level, string Message)>();
+        await using var server = new TestServer(o => o.Logger = (level, message) => logged.Enqueue((level, message)));
+        var running = new TaskCompletionSource();
+        var ended = new TaskCompletionSource();
+        server.Server.ExecHandler = (_, _) => async ctx =>
+        {
+            try
+            {
+                running.TrySetResult();
+                while (true)
+                {
+                    await ctx.Channel.WriteAsync(new byte[16]); // no token: as a careless handler would
+                }
+            }
+            finally
+            {
+                ended.SetResult();
+            }
+        };
+
+        for (int round = 0; round < 20; round++)
+        {
+            running = new TaskCompletionSource();
+            ended = new TaskCompletionSource();
+            var c = server.ConnectInMemory(out var session);
+            await c.HandshakeAsync();
+            Assert.Equal(SshMessageNumber.UserAuthSuccess, (await c.PasswordAsync("u", "p"))[0]);
+            uint ch = await c.OpenSessionAsync();
+            await RequestAsync(c, ch, "exec", false, w => w.WriteString("write-forever"));
+            await running.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await c.DisposeAsync();
+            await session.WaitAsync(TimeSpan.FromSeconds(10));
+            await ended.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        await Task.Delay(200); // the handler's exception is logged just after it leaves the handler
+        var errors = logged.Where(l => l.Level == SshLogLevel.Error).Select(l => l.Message).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
     [Theory]
     [InlineData("shell")]
     [InlineData("pty-req")]
