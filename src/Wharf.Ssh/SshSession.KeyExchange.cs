@@ -226,6 +226,11 @@ public sealed partial class SshSession
     private async Task CompleteOurSideAsync(KexResult result, CancellationToken ct)
     {
         var algs = _pendingAlgorithms!;
+        if (_sessionId is null)
+        {
+            Volatile.Write(ref _keysComputedTicks, Environment.TickCount64);
+        }
+
         var sessionId = _sessionId ?? result.ExchangeHash;
         byte[] Derive(char letter, int length) =>
             KeyDerivation.Derive(result.HashAlgorithm, result.SharedSecret, result.ExchangeHash, letter, sessionId, length);

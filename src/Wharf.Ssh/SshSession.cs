@@ -141,6 +141,14 @@ public sealed partial class SshSession : IAsyncDisposable
     /// <summary>Bytes the peer has sent so far, counting those not yet read (0 when not over a socket).</summary>
     internal long PeerBytes => _stream is QuickAckNetworkStream q ? q.PeerBytes : 0;
 
+    /// <summary>
+    /// When the server had computed the first key exchange and sent its NEWKEYS
+    /// (<see cref="Environment.TickCount64"/>), or 0 before.
+    /// </summary>
+    internal long KeysComputedTicks => Volatile.Read(ref _keysComputedTicks);
+
+    private long _keysComputedTicks;
+
     /// <summary>Closes the connection for a newcomer unless another newcomer already took it.</summary>
     internal bool TryEvict()
     {

@@ -36,7 +36,8 @@ public sealed class FloodTests : IDisposable
     [Theory]
     [InlineData("idle", "--idle", "300")]
     [InlineData("trickling", "--trickle", "300")]
-    [InlineData("mixed", "--idle", "150", "--trickle", "100", "--version", "50")]
+    [InlineData("stopped-after-KEXINIT", "--kexinit", "300")]
+    [InlineData("mixed", "--idle", "100", "--trickle", "80", "--version", "60", "--kexinit", "60")]
     public async Task ClientsLogInWhileHundredsOfSquattersFromTheSameAddressHoldOn(string what, params string[] flood)
     {
         Directory.CreateDirectory(Path.Combine(_dir, "served"));

@@ -144,7 +144,8 @@ public sealed class LoginStormTests : IAsyncLifetime
         var good = loginJson.RootElement;
         var log = await File.ReadAllTextAsync(Path.Combine(ConfigDir, "wharf.log"), Ct);
         int queueFull = log.Split('\n').Count(l => l.Contains("\"sender\":\"connection_failed\"", StringComparison.Ordinal) && l.Contains("queue full", StringComparison.Ordinal));
-        string summary = $"storm {r}; legitimate login {good}; {queueFull} attempts refused by the full queue; baseline {baselineKiB / 1024} MiB, peak {peakKiB / 1024} MiB, longest download stall {longestStall:F2} s, download outlived the storm: {downloadOutlivedStorm}";
+        int evicted = log.Split('\n').Count(l => l.Contains("\"sender\":\"connection_failed\"", StringComparison.Ordinal) && l.Contains("\"error\":\"evicted", StringComparison.Ordinal));
+        string summary = $"storm {r}; legitimate login {good}; {queueFull} attempts refused by the full queue, {evicted} connections given way to newcomers before authenticating; baseline {baselineKiB / 1024} MiB, peak {peakKiB / 1024} MiB, longest download stall {longestStall:F2} s, download outlived the storm: {downloadOutlivedStorm}";
         TestContext.Current.TestOutputHelper?.WriteLine(summary); // the figures, for the record
 
         // Every storm client got its answer, and it was a refusal.

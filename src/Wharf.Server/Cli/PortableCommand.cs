@@ -152,7 +152,7 @@ internal static class PortableCommand
             s.Password = RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 16);
         }
 
-        using var log = new JsonLineLog(s.LogFile, console: s.Verbose);
+        using var log = new JsonLineLog(s.LogFile, console: s.Verbose) { Verbose = s.Verbose };
         var options = new SftpServerOptions
         {
             RootDirectory = s.Directory,
@@ -175,7 +175,7 @@ internal static class PortableCommand
         {
             if (level >= SshLogLevel.Information || s.Verbose)
             {
-                log.Write(level.ToString().ToLowerInvariant(), "sftpd", message);
+                log.Write(JsonLineLog.LevelName(level), "sftpd", message);
             }
         };
 

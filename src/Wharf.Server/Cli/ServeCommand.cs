@@ -66,7 +66,7 @@ internal static class ServeCommand
         }
 
         string? logPath = logFile.Length == 0 ? null : Path.Combine(configDir, logFile);
-        using var log = new JsonLineLog(logPath, console: logPath is null, maxSize, maxBackups, maxAge, compress);
+        using var log = new JsonLineLog(logPath, console: logPath is null, maxSize, maxBackups, maxAge, compress) { Verbose = verbose };
         var sftpd = config.Sftpd;
         List<SshPrivateKey> hostKeys;
         try

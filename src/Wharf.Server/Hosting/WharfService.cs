@@ -80,13 +80,7 @@ public sealed partial class WharfService : IAsyncDisposable
             ssh.Macs = [.. settings.Macs];
         }
 
-        ssh.Logger = (level, message) =>
-        {
-            if (level >= SshLogLevel.Information)
-            {
-                _log.Write(level.ToString().ToLowerInvariant(), "sshd", message);
-            }
-        };
+        ssh.Logger = (level, message) => _log.Write(JsonLineLog.LevelName(level), "sshd", message);
         Sftp = new SftpServer(options)
         {
             Authenticate = AuthenticateAsync,

@@ -22,12 +22,32 @@ public sealed class JsonLineLog : IDisposable
         }
     }
 
+    /// <summary>Whether "debug" entries are written (serve's --log-verbose); others always are.</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>
+    /// The level names SFTPGo's logs use ("debug", "info", "warn", "error"), so log shippers and
+    /// dashboards that filter on them keep working.
+    /// </summary>
+    public static string LevelName(Wharf.Ssh.SshLogLevel level) => level switch
+    {
+        Wharf.Ssh.SshLogLevel.Debug => "debug",
+        Wharf.Ssh.SshLogLevel.Information => "info",
+        Wharf.Ssh.SshLogLevel.Warning => "warn",
+        _ => "error",
+    };
+
     /// <summary>The rotating file, for tests.</summary>
     internal RollingFileWriter? File => _file;
 
     /// <summary>Writes one entry.</summary>
     public void Write(string level, string sender, string message, IReadOnlyDictionary<string, object?>? fields = null)
     {
+        if (!Verbose && level == "debug")
+        {
+            return;
+        }
+
         var entry = new Dictionary<string, object?>
         {
             ["level"] = level,

@@ -13,12 +13,23 @@ internal static class AdmissionPolicy
     public const double PressureThreshold = 0.5;
 
     /// <summary>
-    /// Whether a connection at <paramref name="stage"/> may give way to a newcomer: only before the
-    /// key exchange starts, or after it and before any authentication request — never while the
-    /// peer is exchanging keys or authenticating.
+    /// How long a connection keeps its slot once the server has computed the key exchange for it:
+    /// the peer has made the server do the costly part (and done its own), and owes only its
+    /// NEWKEYS and first request, a round trip or two. Longer, and it is idle like any other.
     /// </summary>
-    public static bool IsIdle(SshSessionStage stage) =>
-        stage is SshSessionStage.AwaitingVersion or SshSessionStage.AwaitingKexInit or SshSessionStage.AwaitingAuthentication;
+    public static readonly TimeSpan AnswerAllowance = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Whether a connection may give way to a newcomer: only before its first authentication
+    /// request (a person may be typing a password; the login grace bounds that), and not within
+    /// <see cref="AnswerAllowance"/> of the server computing its key exchange
+    /// (<paramref name="keysComputedTicks"/>, 0 if not yet). Before that point the key exchange
+    /// is no protection: a squatter that stops after its KEXINIT has cost nothing and must not
+    /// hold a slot for the key exchange's whole time limit.
+    /// </summary>
+    public static bool MayGiveWay(SshSessionStage stage, long keysComputedTicks, long nowTicks) =>
+        stage < SshSessionStage.Authenticating &&
+        (keysComputedTicks == 0 || nowTicks - keysComputedTicks >= AnswerAllowance.TotalMilliseconds);
 
     /// <summary>
     /// The idle session (of <paramref name="address"/>, or of any address when null) that has made
@@ -38,9 +49,10 @@ internal static class AdmissionPolicy
     {
         SshSession? best = null;
         double bestRate = double.MaxValue;
+        long nowTicks = Environment.TickCount64;
         foreach (var s in sessions)
         {
-            if (!s.CanBeEvicted || !IsIdle(s.Stage))
+            if (!s.CanBeEvicted || !MayGiveWay(s.Stage, s.KeysComputedTicks, nowTicks))
             {
                 continue;
             }

@@ -1,10 +1,11 @@
 """Holds hostile connections against an SSH server until stdin closes or the time runs out.
 
-usage: flood.py PORT [--idle N] [--trickle N] [--version N] [--brute N] [--seconds S] [--user U] [--source ADDR]
+usage: flood.py PORT [--idle N] [--trickle N] [--version N] [--kexinit N] [--brute N] [--seconds S] [--user U] [--source ADDR]
 
   idle     connects and sends nothing
   trickle  sends "SSH-2.0-" a byte every 500 ms and never ends the line
   version  sends a whole identification line, then nothing (no KEXINIT)
+  kexinit  sends its identification line and a KEXINIT, then nothing (the key exchange never goes on)
   brute    asyncssh logins with wrong passwords, one after another per worker
 
 Every worker reconnects two seconds after the server closes it, so the pressure stays. Prints
@@ -13,6 +14,8 @@ brute-attempts B" at the end. Used by FloodTests and scripts/flood.sh (same floo
 """
 import argparse
 import asyncio
+import os
+import struct
 import sys
 
 p = argparse.ArgumentParser()
@@ -20,12 +23,26 @@ p.add_argument("port", type=int)
 p.add_argument("--idle", type=int, default=0)
 p.add_argument("--trickle", type=int, default=0)
 p.add_argument("--version", type=int, default=0)
+p.add_argument("--kexinit", type=int, default=0)
 p.add_argument("--brute", type=int, default=0)
 p.add_argument("--seconds", type=float, default=120)
 p.add_argument("--user", default="u")
 p.add_argument("--source", default=None, help="local address to connect from (e.g. 127.0.0.2)")
 a = p.parse_args()
 stats = {"connects": 0, "closed": 0, "brute": 0}
+
+
+def kexinit_packet():
+    """An unencrypted SSH_MSG_KEXINIT binary packet (RFC 4253 sections 6 and 7.1)."""
+    def name_list(s):
+        return struct.pack(">I", len(s)) + s
+    lists = [b"curve25519-sha256", b"ssh-ed25519", b"aes128-ctr", b"aes128-ctr", b"hmac-sha2-256",
+             b"hmac-sha2-256", b"none", b"none", b"", b""]
+    payload = bytes([20]) + os.urandom(16) + b"".join(name_list(x) for x in lists) + b"\x00" + struct.pack(">I", 0)
+    padding = 8 - (len(payload) + 5) % 8
+    if padding < 4:
+        padding += 8
+    return struct.pack(">IB", len(payload) + padding + 1, padding) + payload + os.urandom(padding)
 
 
 async def hold(kind):
@@ -37,8 +54,8 @@ async def hold(kind):
             continue
         stats["connects"] += 1
         try:
-            if kind == "version":
-                writer.write(b"SSH-2.0-Squatter\r\n")
+            if kind in ("version", "kexinit"):
+                writer.write(b"SSH-2.0-Squatter\r\n" + (kexinit_packet() if kind == "kexinit" else b""))
                 await writer.drain()
             if kind == "trickle":
                 for b in b"SSH-2.0-" * 1000:
@@ -76,7 +93,7 @@ async def brute():
 
 
 async def main():
-    tasks = [asyncio.create_task(hold(k)) for k, n in (("idle", a.idle), ("trickle", a.trickle), ("version", a.version)) for _ in range(n)]
+    tasks = [asyncio.create_task(hold(k)) for k, n in (("idle", a.idle), ("trickle", a.trickle), ("version", a.version), ("kexinit", a.kexinit)) for _ in range(n)]
     tasks += [asyncio.create_task(brute()) for _ in range(a.brute)]
     await asyncio.sleep(1)
     print("ready", flush=True)

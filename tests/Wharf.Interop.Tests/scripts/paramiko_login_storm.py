@@ -2,8 +2,11 @@
 
 usage: paramiko_login_storm.py PORT USER WRONG_PASSWORD CLIENTS HALF_MARKER
 
-A refused connection (the server admits a bounded number of unauthenticated connections at
-once) is retried shortly after, until every client has had its answer. HALF_MARKER is created
+A connection refused or closed before the server has answered anything about authentication
+(the server admits a bounded number of unauthenticated connections at once, and one that waits
+idle before authenticating may give way to a newcomer) is retried shortly after, until every
+client has had its answer. Each client asks for the methods (auth none) first, as OpenSSH's does;
+from then on the server must answer its password, so a connection lost after that is an error. HALF_MARKER is created
 once half of them have sent their password (paramiko_login_retry.py waits for it). Prints one
 JSON line with the counts.
 """
@@ -44,8 +47,13 @@ def storm(i):
             t = paramiko.Transport(("127.0.0.1", port))
             t.banner_timeout = 30
             t.start_client(timeout=30)
+            try:
+                t.auth_none(storm_user)
+            except paramiko.BadAuthenticationType:
+                pass  # the answer: which methods may continue
         except Exception:
-            # Refused at accept (no pre-authentication slot free) or reset: try again shortly.
+            # Refused at accept (no pre-authentication slot free), or closed while it waited
+            # before authenticating (given way to a newcomer): try again shortly.
             bump("refused_connections")
             if t is not None:
                 t.close()

@@ -57,6 +57,25 @@ public sealed class RollingFileWriterTests : IDisposable
         Assert.Equal(42, doc.RootElement.GetProperty("size_bytes").GetInt64());
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", doc.RootElement.GetProperty("time").GetString());
     }
+
+    [Theory]
+    [InlineData(false, new[] { "info", "warn", "error" })]
+    [InlineData(true, new[] { "debug", "info", "warn", "error" })]
+    public void SshLevelsUseSftpgoNamesAndDebugOnlyWhenVerbose(bool verbose, string[] expected)
+    {
+        // SFTPGo writes zerolog's names; dashboards filter on "info" and "warn", never "information".
+        var path = Path.Combine(_dir, $"levels-{verbose}.log");
+        using (var log = new JsonLineLog(path, console: false) { Verbose = verbose })
+        {
+            foreach (var level in Enum.GetValues<Wharf.Ssh.SshLogLevel>())
+            {
+                log.Write(JsonLineLog.LevelName(level), "sshd", level.ToString());
+            }
+        }
+
+        var levels = File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("level").GetString()).ToArray();
+        Assert.Equal(expected, levels);
+    }
 }
 
 public sealed class AuditFileSystemTests : IDisposable

@@ -23,11 +23,24 @@ public sealed class AdmissionPolicyTests
     [Theory]
     [InlineData(SshSessionStage.AwaitingVersion, true)]
     [InlineData(SshSessionStage.AwaitingKexInit, true)]
-    [InlineData(SshSessionStage.KeyExchange, false)]
+    [InlineData(SshSessionStage.KeyExchange, true)]
     [InlineData(SshSessionStage.AwaitingAuthentication, true)]
     [InlineData(SshSessionStage.Authenticating, false)]
     [InlineData(SshSessionStage.Authenticated, false)]
-    public void OnlyIdleStagesMayBeEvicted(SshSessionStage stage, bool idle) => Assert.Equal(idle, AdmissionPolicy.IsIdle(stage));
+    public void ConnectionsThatHaveNotBegunToAuthenticateMayGiveWay(SshSessionStage stage, bool mayGiveWay) =>
+        Assert.Equal(mayGiveWay, AdmissionPolicy.MayGiveWay(stage, keysComputedTicks: 0, nowTicks: 1_000_000));
+
+    [Theory]
+    [InlineData(SshSessionStage.KeyExchange)]
+    [InlineData(SshSessionStage.AwaitingAuthentication)]
+    public void AComputedKeyExchangeHoldsTheSlotForTheAnswerAllowanceOnly(SshSessionStage stage)
+    {
+        long computed = 1_000_000;
+        long allowance = (long)AdmissionPolicy.AnswerAllowance.TotalMilliseconds;
+        Assert.False(AdmissionPolicy.MayGiveWay(stage, computed, computed));
+        Assert.False(AdmissionPolicy.MayGiveWay(stage, computed, computed + allowance - 1));
+        Assert.True(AdmissionPolicy.MayGiveWay(stage, computed, computed + allowance));
+    }
 
     [Fact]
     public void ATrickleOverSecondsIsLessProgressThanAYoungConnectionThatSentNothingYet()

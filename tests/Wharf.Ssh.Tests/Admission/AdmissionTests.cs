@@ -168,6 +168,40 @@ public sealed class AdmissionTests
     }
 
     [Fact]
+    public async Task AConnectionThatStoppedAfterItsKexInitGivesWay()
+    {
+        // Issue 15's "stop after KEXINIT" squatter: the server has answered (its KEXINIT went out
+        // with the version line) and waits for the peer's key exchange message, which never comes.
+        // It must not keep the slot for the key exchange's whole time limit.
+        await using var server = new TestServer(o =>
+        {
+            o.MaxConnectionsPerAddress = 1;
+            o.MinKeyExchangeTimeout = o.KeyExchangeTimeout;
+        });
+        server.StartTcp();
+        await using var stopper = await SshTestClient.ConnectTcpAsync(server.Port);
+        await stopper.SendVersionAsync();
+        await stopper.SendAsync(new KexInitMessage
+        {
+            KexAlgorithms = ["curve25519-sha256"],
+            ServerHostKeyAlgorithms = ["ssh-ed25519"],
+            CiphersClientToServer = ["aes128-ctr"],
+            CiphersServerToClient = ["aes128-ctr"],
+            MacsClientToServer = ["hmac-sha2-256"],
+            MacsServerToClient = ["hmac-sha2-256"],
+            CompressionClientToServer = ["none"],
+            CompressionServerToClient = ["none"],
+        }.ToPayload());
+        await WaitForStageAsync(server, 1, SshSessionStage.KeyExchange);
+
+        await using var client = await SshTestClient.ConnectTcpAsync(server.Port);
+        await client.HandshakeAsync();
+        Assert.Equal(SshMessageNumber.UserAuthSuccess, (await client.PasswordAsync("u", "p"))[0]);
+        Assert.Equal(1, server.Server.EvictedConnections);
+        Assert.DoesNotContain(server.Server.Sessions, s => s.Stage == SshSessionStage.KeyExchange);
+    }
+
+    [Fact]
     public async Task TheUnauthenticatedLimitDisplacesIdleConnectionsFromAnyAddress()
     {
         await using var server = new TestServer(o =>
