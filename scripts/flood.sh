@@ -6,21 +6,21 @@
 # connections while OpenSSH's sftp logs in LOGINS times (a publickey login and one `ls`, 30 s
 # time-out); prints each server's median and worst login time and its failed logins.
 #
-#   scripts/flood.sh [--logins N] [--floods "idle trickle mixed brute"]
+#   scripts/flood.sh [--logins N] [--floods "idle trickle kexinit mixed brute"]
 #
-# idle/trickle/mixed: 300 squatters from 127.0.0.1, the clients' own address (idle: nothing sent;
-# trickle: a byte every 500 ms; mixed: 150 idle, 100 trickling, 50 stopping after the version
-# line). brute: 50 concurrent wrong-password logins from 127.0.0.2 (a different address, so that
+# idle/trickle/kexinit/mixed: 300 squatters from 127.0.0.1, the clients' own address (idle:
+# nothing sent; trickle: a byte every 500 ms; kexinit: the version line and a KEXINIT, then
+# nothing; mixed: 100 idle, 80 trickling, 60 stopping after the version line, 60 after KEXINIT). brute: 50 concurrent wrong-password logins from 127.0.0.2 (a different address, so that
 # a ban of the attacker does not ban the client). Not in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-LOGINS=${LOGINS:-10}; FLOODS=${FLOODS:-"idle trickle mixed brute"}
+LOGINS=${LOGINS:-10}; FLOODS=${FLOODS:-"idle trickle kexinit mixed brute"}
 while [ $# -gt 0 ]; do
   case "$1" in
     --logins) LOGINS=$2; shift 2 ;;
     --floods) FLOODS=$2; shift 2 ;;
-    *) echo "usage: $0 [--logins N] [--floods \"idle trickle mixed brute\"]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--logins N] [--floods \"idle trickle kexinit mixed brute\"]" >&2; exit 2 ;;
   esac
 done
 for p in openssh-server openssh-client python3-asyncssh bc; do
@@ -82,7 +82,8 @@ flood_args() {
   case "$1" in
     idle) echo "--idle 300" ;;
     trickle) echo "--trickle 300" ;;
-    mixed) echo "--idle 150 --trickle 100 --version 50" ;;
+    kexinit) echo "--kexinit 300" ;;
+    mixed) echo "--idle 100 --trickle 80 --version 60 --kexinit 60" ;;
     brute) echo "--brute 50 --source 127.0.0.2 --user nobody-$RANDOM" ;;
   esac
 }
