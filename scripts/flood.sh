@@ -6,16 +6,17 @@
 # connections while OpenSSH's sftp logs in LOGINS times (a publickey login and one `ls`, 30 s
 # time-out); prints each server's median and worst login time and its failed logins.
 #
-#   scripts/flood.sh [--logins N] [--floods "idle trickle kexinit mixed brute"]
+#   scripts/flood.sh [--logins N] [--floods "none idle trickle kexinit mixed brute"]
 #
-# idle/trickle/kexinit/mixed: 300 squatters from 127.0.0.1, the clients' own address (idle:
-# nothing sent; trickle: a byte every 500 ms; kexinit: the version line and a KEXINIT, then
-# nothing; mixed: 100 idle, 80 trickling, 60 stopping after the version line, 60 after KEXINIT). brute: 50 concurrent wrong-password logins from 127.0.0.2 (a different address, so that
-# a ban of the attacker does not ban the client). Not in CI.
+# none: no flood (the baseline). idle/trickle/kexinit/mixed: 300 squatters from 127.0.0.1, the
+# clients' own address (idle: nothing sent; trickle: a byte every 500 ms; kexinit: the version
+# line and a KEXINIT, then nothing; mixed: 100 idle, 80 trickling, 60 stopping after the version
+# line, 60 after KEXINIT). brute: 50 concurrent wrong-password logins from 127.0.0.2 (a different
+# address, so that a ban of the attacker does not ban the client). Not in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-LOGINS=${LOGINS:-10}; FLOODS=${FLOODS:-"idle trickle kexinit mixed brute"}
+LOGINS=${LOGINS:-10}; FLOODS=${FLOODS:-"none idle trickle kexinit mixed brute"}
 while [ $# -gt 0 ]; do
   case "$1" in
     --logins) LOGINS=$2; shift 2 ;;
@@ -32,6 +33,7 @@ work=$(mktemp -d /tmp/wharf-flood.XXXX)
 wharf_pid=""; sshd_pid=""; flood_pid=""
 cleanup() {
   [ -n "$flood_pid" ] && kill "$flood_pid" 2>/dev/null || true
+  pkill -P $$ -x sleep 2>/dev/null || true
   [ -n "$wharf_pid" ] && kill "$wharf_pid" 2>/dev/null || true
   if [ -n "$sshd_pid" ]; then pkill -P "$sshd_pid" 2>/dev/null || true; kill "$sshd_pid" 2>/dev/null || true; fi
   wait 2>/dev/null || true
@@ -80,6 +82,7 @@ login() { # port -> seconds, or "fail"
 }
 flood_args() {
   case "$1" in
+    none) echo "" ;;
     idle) echo "--idle 300" ;;
     trickle) echo "--trickle 300" ;;
     kexinit) echo "--kexinit 300" ;;
@@ -98,7 +101,9 @@ for f in $FLOODS; do
     sleep 5
     times=()
     for _ in $(seq "$LOGINS"); do times+=("$(login "$port")"); done
-    kill "$flood_pid" 2>/dev/null || true; wait "$flood_pid" 2>/dev/null || true; flood_pid=""
+    # The pipeline's job is waited for as a whole: its `sleep` (flood.py's open stdin) goes too.
+    kill "$flood_pid" 2>/dev/null || true; pkill -P $$ -x sleep 2>/dev/null || true
+    wait "$flood_pid" 2>/dev/null || true; flood_pid=""
     ok=$(printf '%s\n' "${times[@]}" | grep -v fail | sort -n || true)
     failed=$(printf '%s\n' "${times[@]}" | grep -c fail || true)
     n=$(grep -c . <<< "$ok" || true)
