@@ -23,11 +23,11 @@ namespace Wharf.Server.Cli;
 /// </summary>
 internal static class ServeCommand
 {
-    private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+    private static string Env(string name, string fallback) => FlagEnvironment.Get(name) ?? fallback;
 
-    private static int EnvInt(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
+    private static int EnvInt(string name, int fallback) => int.TryParse(FlagEnvironment.Get(name), out var v) ? v : fallback;
 
-    private static bool EnvBool(string name, bool fallback) => Environment.GetEnvironmentVariable(name)?.ToLowerInvariant() switch
+    private static bool EnvBool(string name, bool fallback) => FlagEnvironment.Get(name)?.ToLowerInvariant() switch
     {
         "1" or "true" => true,
         "0" or "false" => false,
@@ -37,7 +37,7 @@ internal static class ServeCommand
     public static Command Create()
     {
         var configDir = new Option<string>("--config-dir", "-c") { Description = "Location of the config dir (base for relative paths). Env: WHARF_CONFIG_DIR", DefaultValueFactory = _ => Env("WHARF_CONFIG_DIR", ".") };
-        var configFile = new Option<string>("--config-file", "-f") { Description = "Name of the configuration file in the config dir, without extension (JSON, YAML and .env are found). Env: WHARF_CONFIG_FILE", DefaultValueFactory = _ => Env("WHARF_CONFIG_FILE", "wharf") };
+        var configFile = new Option<string>("--config-file", "-f") { Description = "Name of the configuration file in the config dir, without extension (JSON, YAML, TOML, HCL, Java properties and .env are found; default wharf, else sftpgo). Env: WHARF_CONFIG_FILE", DefaultValueFactory = _ => Env("WHARF_CONFIG_FILE", "") };
         var logFile = new Option<string>("--log-file-path", "-l") { Description = "Log file; empty logs to standard error. Env: WHARF_LOG_FILE_PATH", DefaultValueFactory = _ => Env("WHARF_LOG_FILE_PATH", "wharf.log") };
         var logMaxSize = new Option<int>("--log-max-size", "-s") { Description = "MB before the log rotates. Env: WHARF_LOG_MAX_SIZE", DefaultValueFactory = _ => EnvInt("WHARF_LOG_MAX_SIZE", 10) };
         var logMaxBackups = new Option<int>("--log-max-backups", "-b") { Description = "Old log files kept. Env: WHARF_LOG_MAX_BACKUPS", DefaultValueFactory = _ => EnvInt("WHARF_LOG_MAX_BACKUPS", 5) };
@@ -67,12 +67,19 @@ internal static class ServeCommand
 
         string? logPath = logFile.Length == 0 ? null : Path.Combine(configDir, logFile);
         using var log = new JsonLineLog(logPath, console: logPath is null, maxSize, maxBackups, maxAge, compress) { Verbose = verbose };
+        foreach (var warning in FlagEnvironment.Warnings.Concat(config.Warnings))
+        {
+            log.Write("warn", "config", warning);
+            Console.Error.WriteLine($"wharf: warning: {warning}");
+        }
+
         var sftpd = config.Sftpd;
         List<SshPrivateKey> hostKeys;
         try
         {
             hostKeys = sftpd.HostKeys.Count > 0 ? HostKeyFiles.Load(sftpd.HostKeys, config.ConfigDirectory, m => log.Write("info", "service", m))
                 : sftpd.Keys.Count > 0 ? [.. sftpd.Keys.Select(k => SshPrivateKey.Load(config.ResolvePath(k.PrivateKey)))]
+                : HostKeyFiles.LoadSftpgoDefaults(configDir, m => log.Write("info", "service", m)) is { Count: > 0 } sftpgoKeys ? sftpgoKeys
                 : HostKeyStore.LoadOrCreate(configDir);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException or Wharf.Ssh.SshConnectionException)

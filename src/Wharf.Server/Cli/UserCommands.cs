@@ -71,13 +71,13 @@ public static class UserCommands
         public Option<string> Dir { get; } = new("--config-dir", "-c")
         {
             Description = "Directory holding the configuration file (default: WHARF_CONFIG_DIR or the current directory)",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("WHARF_CONFIG_DIR") is { Length: > 0 } d ? d : ".",
+            DefaultValueFactory = _ => FlagEnvironment.Get("WHARF_CONFIG_DIR") ?? ".",
         };
 
         public Option<string> File { get; } = new("--config-file")
         {
-            Description = "Configuration file name without extension, searched in the config dir",
-            DefaultValueFactory = _ => "wharf",
+            Description = "Configuration file name without extension, searched in the config dir (default wharf, else sftpgo)",
+            DefaultValueFactory = _ => FlagEnvironment.Get("WHARF_CONFIG_FILE") ?? "",
         };
 
         public void AddTo(Command command)

@@ -108,6 +108,11 @@ internal static class ConfigValidator
             Fail("data_provider.name: the postgresql database name must be given (or data_provider.connection_string)");
         }
 
+        if (d.UsersTable != "users")
+        {
+            Fail($"data_provider.users_table: '{d.UsersTable}' is not supported: Wharf reads and writes its users in the table named users (SFTPGo's default)");
+        }
+
         Port("data_provider.port", d.Port);
         Range("data_provider.sslmode", d.SslMode, 0, 3, "0 disable, 1 require, 2 verify-ca, 3 verify-full");
         Range("data_provider.manage_users", d.ManageUsers, 0, 1, "0 read-only, 1 managed");

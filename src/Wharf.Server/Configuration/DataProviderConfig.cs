@@ -29,6 +29,12 @@ public sealed class DataProviderConfig
     /// <summary>When set, used instead of the fields above.</summary>
     [JsonPropertyName("connection_string")] public string ConnectionString { get; set; } = "";
 
+    /// <summary>
+    /// The users table's name (SFTPGo 0.9's option). Only "users", the name Wharf's schema and
+    /// SFTPGo's default use, is accepted for now; another name is refused rather than ignored.
+    /// </summary>
+    [JsonPropertyName("users_table")] public string UsersTable { get; set; } = "users";
+
     /// <summary>0: users are read-only (e.g. a database view).</summary>
     [JsonPropertyName("manage_users")] public int ManageUsers { get; set; } = 1;
 

@@ -24,6 +24,12 @@ public sealed class WharfConfig
     [JsonIgnore] public string? ConfigFilePath { get; set; }
 
     /// <summary>
+    /// What the loader accepted but the operator should know (an SFTPGo variable overridden by a
+    /// Wharf one, a config file left unread, a legacy setting); serve logs each at start.
+    /// </summary>
+    [JsonIgnore] public List<string> Warnings { get; } = [];
+
+    /// <summary>
     /// <paramref name="path"/> made absolute against <see cref="ConfigDirectory"/> (the current
     /// directory when that is empty); an empty path stays empty.
     /// </summary>

@@ -19,6 +19,30 @@ internal static class HostKeyFiles
     /// <c>id_rsa</c>, <c>id_ecdsa</c> or <c>id_ed25519</c> (SFTPGo's rule,
     /// <see cref="SftpdConfig.GeneratedHostKeyType"/>); any other missing file is an error.
     /// </summary>
+    /// <summary>The key files SFTPGo used from its config dir when no keys were configured.</summary>
+    public static readonly string[] SftpgoDefaultNames = ["id_rsa", "id_ecdsa", "id_ed25519"];
+
+    /// <summary>
+    /// SFTPGo's host keys in <paramref name="configDirectory"/> (<c>id_rsa</c>, <c>id_ecdsa</c>,
+    /// <c>id_ed25519</c>, those that exist), so clients that know an SFTPGo server's key see the
+    /// same key from Wharf; empty when there are none (Wharf then uses or generates its own).
+    /// </summary>
+    public static List<SshPrivateKey> LoadSftpgoDefaults(string configDirectory, Action<string>? log = null)
+    {
+        var keys = new List<SshPrivateKey>();
+        foreach (var name in SftpgoDefaultNames)
+        {
+            var path = Path.Combine(configDirectory, name);
+            if (File.Exists(path))
+            {
+                log?.Invoke($"host key {path} (SFTPGo's default name) is used");
+                keys.Add(SshPrivateKey.Load(path));
+            }
+        }
+
+        return keys;
+    }
+
     public static List<SshPrivateKey> Load(IEnumerable<string> paths, string baseDirectory, Action<string>? log = null)
     {
         var keys = new List<SshPrivateKey>();
