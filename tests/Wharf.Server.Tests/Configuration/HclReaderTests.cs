@@ -185,18 +185,19 @@ public sealed class HclReaderTests
     }
 
     [Fact]
-    public void SftpgoDefaultsAsDottedKeysMatchTheJson()
+    public void SftpgoSettingsAsDottedKeysMatchTheJson()
     {
-        // SFTPGo's sftpgo.json (at commit 1b1c740b), the configuration the HCL below restates
+        // Every option of SFTPGo 0.9's configuration (our rendering; values changed from its defaults
+        // so that a misread shows), the configuration the HCL below restates
         var json = """
             {
               "sftpd": {
-                "bind_port": 2022,
+                "bind_port": 2222,
                 "bind_address": "",
-                "idle_timeout": 15,
-                "max_auth_tries": 0,
-                "umask": "0022",
-                "banner": "",
+                "idle_timeout": 30,
+                "max_auth_tries": 4,
+                "umask": "0027",
+                "banner": "Hello",
                 "upload_mode": 0,
                 "actions": {
                   "execute_on": [],
@@ -216,7 +217,7 @@ public sealed class HclReaderTests
                 "driver": "sqlite",
                 "name": "sftpgo.db",
                 "host": "",
-                "port": 5432,
+                "port": 5433,
                 "username": "",
                 "password": "",
                 "sslmode": 0,
@@ -224,7 +225,7 @@ public sealed class HclReaderTests
                 "users_table": "users",
                 "manage_users": 1,
                 "track_quota": 2,
-                "pool_size": 0,
+                "pool_size": 3,
                 "users_base_dir": "",
                 "actions": {
                   "execute_on": [],
@@ -233,7 +234,7 @@ public sealed class HclReaderTests
                 }
               },
               "httpd": {
-                "bind_port": 8080,
+                "bind_port": 8081,
                 "bind_address": "127.0.0.1",
                 "templates_path": "templates",
                 "static_files_path": "static",
@@ -242,13 +243,13 @@ public sealed class HclReaderTests
             }
             """;
         var hcl = """
-            # SFTPGo's defaults, as viper reads them from HCL
-            "sftpd.bind_port" = 2022
+            # the same settings, as SFTPGo's viper read them from HCL
+            "sftpd.bind_port" = 2222
             "sftpd.bind_address" = ""
-            "sftpd.idle_timeout" = 15
-            "sftpd.max_auth_tries" = 0
-            "sftpd.umask" = "0022"
-            "sftpd.banner" = ""
+            "sftpd.idle_timeout" = 30
+            "sftpd.max_auth_tries" = 4
+            "sftpd.umask" = "0027"
+            "sftpd.banner" = "Hello"
             "sftpd.upload_mode" = 0
             "sftpd.actions.execute_on" = []
             "sftpd.actions.command" = ""
@@ -265,7 +266,7 @@ public sealed class HclReaderTests
             data_provider.driver = "sqlite"
             data_provider.name = "sftpgo.db"
             data_provider.host = ""
-            data_provider.port = 5432
+            data_provider.port = 5433
             data_provider.username = ""
             data_provider.password = ""
             data_provider.sslmode = 0
@@ -273,13 +274,13 @@ public sealed class HclReaderTests
             data_provider.users_table = "users"
             data_provider.manage_users = 1
             data_provider.track_quota = 2
-            data_provider.pool_size = 0
+            data_provider.pool_size = 3
             data_provider.users_base_dir = ""
             data_provider.actions.execute_on = []
             data_provider.actions.command = ""
             data_provider.actions.http_notification_url = ""
 
-            httpd.bind_port = 8080
+            httpd.bind_port = 8081
             httpd.bind_address = "127.0.0.1"
             httpd.templates_path = "templates"
             httpd.static_files_path = "static"
@@ -289,7 +290,7 @@ public sealed class HclReaderTests
         var fromHcl = Read(hcl);
         AssertSameTree(fromJson, fromHcl);
         Assert.Equal("2", Text(fromHcl, "data_provider", "track_quota"));
-        Assert.Equal("0022", Text(fromHcl, "sftpd", "umask"));
+        Assert.Equal("0027", Text(fromHcl, "sftpd", "umask"));
         Assert.Equal(4, Assert.IsType<ConfigList>(Get(fromHcl, "sftpd", "enabled_ssh_commands")).Items.Count);
     }
 
