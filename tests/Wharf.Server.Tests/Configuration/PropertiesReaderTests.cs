@@ -65,16 +65,16 @@ public sealed class PropertiesReaderTests
         return leaves;
     }
 
-    // SFTPGo's default sftpgo.json (at commit 1b1c740b).
+    // Every option of SFTPGo 0.9's configuration (our rendering; values changed from its defaults so a misread shows).
     private const string SftpgoJson = """
         {
           "sftpd": {
-            "bind_port": 2022,
+            "bind_port": 2222,
             "bind_address": "",
-            "idle_timeout": 15,
-            "max_auth_tries": 0,
-            "umask": "0022",
-            "banner": "",
+            "idle_timeout": 30,
+            "max_auth_tries": 4,
+            "umask": "0027",
+            "banner": "Hello",
             "upload_mode": 0,
             "actions": {
               "execute_on": [],
@@ -94,7 +94,7 @@ public sealed class PropertiesReaderTests
             "driver": "sqlite",
             "name": "sftpgo.db",
             "host": "",
-            "port": 5432,
+            "port": 5433,
             "username": "",
             "password": "",
             "sslmode": 0,
@@ -102,7 +102,7 @@ public sealed class PropertiesReaderTests
             "users_table": "users",
             "manage_users": 1,
             "track_quota": 2,
-            "pool_size": 0,
+            "pool_size": 3,
             "users_base_dir": "",
             "actions": {
               "execute_on": [],
@@ -111,7 +111,7 @@ public sealed class PropertiesReaderTests
             }
           },
           "httpd": {
-            "bind_port": 8080,
+            "bind_port": 8081,
             "bind_address": "127.0.0.1",
             "templates_path": "templates",
             "static_files_path": "static",
@@ -123,13 +123,13 @@ public sealed class PropertiesReaderTests
     // The same as properties. Empty lists are left out (a properties file has no empty list; an
     // absent option keeps its default, which is empty for these). {0} is enabled_ssh_commands.
     private const string SftpgoProperties = """
-        # SFTPGo's defaults, as sftpgo.properties
-        sftpd.bind_port = 2022
+        # the same settings, as sftpgo.properties
+        sftpd.bind_port = 2222
         sftpd.bind_address =
-        sftpd.idle_timeout = 15
-        sftpd.max_auth_tries = 0
-        sftpd.umask = 0022
-        sftpd.banner =
+        sftpd.idle_timeout = 30
+        sftpd.max_auth_tries = 4
+        sftpd.umask = 0027
+        sftpd.banner = Hello
         sftpd.upload_mode = 0
         sftpd.actions.command =
         sftpd.actions.http_notification_url =
@@ -141,7 +141,7 @@ public sealed class PropertiesReaderTests
         data_provider.driver = sqlite
         data_provider.name = sftpgo.db
         data_provider.host =
-        data_provider.port = 5432
+        data_provider.port = 5433
         data_provider.username =
         data_provider.password =
         data_provider.sslmode = 0
@@ -149,12 +149,12 @@ public sealed class PropertiesReaderTests
         data_provider.users_table = users
         data_provider.manage_users = 1
         data_provider.track_quota = 2
-        data_provider.pool_size = 0
+        data_provider.pool_size = 3
         data_provider.users_base_dir =
         data_provider.actions.command =
         data_provider.actions.http_notification_url =
 
-        httpd.bind_port = 8080
+        httpd.bind_port = 8081
         httpd.bind_address = 127.0.0.1
         httpd.templates_path = templates
         httpd.static_files_path = static
