@@ -164,7 +164,7 @@ public sealed class PropertiesReaderTests
     private static string SftpgoPropertiesWith(string sshCommands) => SftpgoProperties.Replace("{0}", sshCommands, StringComparison.Ordinal);
 
     [Fact]
-    public void SftpgoDefaultsGiveTheSameLeavesAsTheJson()
+    public void SftpgoSettingsGiveTheSameLeavesAsTheJson()
     {
         // The list is written with indexed keys, which the reader turns into a map "0".."3"; Leaves
         // puts the JSON list's items at the same paths. Empty JSON lists have no leaf, like the
@@ -181,11 +181,11 @@ public sealed class PropertiesReaderTests
         Assert.Equal(36, expected.Count);
         Assert.Equal(expected, Leaves(properties));
         Assert.Equal("sftpgo.db", At(properties, "data_provider.name").Text);
-        Assert.Equal("", At(properties, "sftpd.banner").Text);
+        Assert.Equal("", At(properties, "sftpd.login_banner_file").Text);
     }
 
     [Fact]
-    public void SftpgoDefaultsWithACommaListBindLikeTheJson()
+    public void SftpgoSettingsWithACommaListBindLikeTheJson()
     {
         // As a comma list the value is one scalar "md5sum,sha1sum,cd,pwd", which the binder splits
         // (viper's StringToSliceHookFunc(",")); so compare what binding both trees gives.
