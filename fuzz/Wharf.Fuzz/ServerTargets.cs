@@ -19,8 +19,11 @@ internal static class ServerTargets
     [
         new("scp", "the SCP sink (scp -t: C/D/E/T control lines, file data) and source (scp -f: the client's acknowledgements) over an in-memory file system", Scp),
         new("command-line", "exec command lines: CommandLineSplitter, scp arguments, the rsync and git argument checks", CommandLine),
-        new("config-json", "the JSON configuration file: reader, binder, validation", data => Config(data, json: true)),
-        new("config-yaml", "the YAML configuration file: reader, binder, validation", data => Config(data, json: false)),
+        new("config-json", "the JSON configuration file: reader, binder, validation", data => Config(data, ConfigReaders.ReadJson, "wharf.json")),
+        new("config-yaml", "the YAML configuration file: reader, binder, validation", data => Config(data, ConfigReaders.ReadYaml, "wharf.yaml")),
+        new("config-toml", "the TOML configuration file: Tomlyn, the tree, binder, validation", data => Config(data, TomlReader.Read, "sftpgo.toml")),
+        new("config-hcl", "the HCL configuration file: our HCL 1 reader, binder, validation", data => Config(data, HclReader.Read, "sftpgo.hcl")),
+        new("config-properties", "the Java properties configuration file: our reader (escapes, continuations, ${} references), binder, validation", data => Config(data, PropertiesReader.Read, "sftpgo.properties")),
         new("config-env", "the .env file and WHARF_* variables: reader, binder, validation", ConfigEnv),
         new("rest-json", "REST request bodies (ApiJson strict reading of a user, an admin, a quota usage) and user validation", RestJson),
         new("dump", "DataDump.Parse: the JSON dump of loaddata and user import", Dump),
@@ -76,12 +79,12 @@ internal static class ServerTargets
         }
     }
 
-    private static void Config(byte[] data, bool json)
+    private static void Config(byte[] data, Func<string, string, ConfigMap?> read, string fileName)
     {
         string text = Encoding.UTF8.GetString(data);
         Targets.Expect<ConfigurationException>(() =>
         {
-            var map = json ? ConfigReaders.ReadJson(text, "wharf.json") : ConfigReaders.ReadYaml(text, "wharf.yaml");
+            var map = read(text, fileName);
             if (map is null)
             {
                 return;

@@ -16,7 +16,18 @@ internal static class TomlReader
     {
         // The syntax tree first, validated (a key defined twice, a table redefined): the model
         // deserializer alone keeps the last of two definitions.
-        var document = Tomlyn.Parsing.SyntaxParser.Parse(text, fileName, validate: true);
+        Tomlyn.Syntax.DocumentSyntax document;
+        try
+        {
+            document = Tomlyn.Parsing.SyntaxParser.Parse(text, fileName, validate: true);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // Tomlyn 2.11.1's lexer throws this for a backslash at the very end of the input
+            // (found by the config-toml fuzz target) instead of reporting a diagnostic.
+            throw new ConfigurationException($"{fileName}: malformed TOML: an escape sequence is cut off at the end of the file", ex);
+        }
+
         if (document.Diagnostics.HasErrors)
         {
             var first = document.Diagnostics.First(d => d.Kind == Tomlyn.Syntax.DiagnosticMessageKind.Error);

@@ -233,6 +233,18 @@ public sealed class SftpgoConfigCompatibilityTests
         Assert.StartsWith("wharf.toml: line 3: malformed TOML", ex.Message);
     }
 
+    [Theory]
+    [InlineData("a = \"\\")]
+    [InlineData("[sftpd]\nbanner = \"x\\")]
+    public void ATomlStringCutOffInAnEscapeIsAConfigurationError(string text)
+    {
+        // Found by the config-toml fuzz target: Tomlyn threw ArgumentOutOfRangeException.
+        using var dir = new ConfigDir();
+        dir.Write("wharf.toml", text);
+        var ex = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(dir.Path, null, NoEnv));
+        Assert.StartsWith("wharf.toml: malformed TOML", ex.Message);
+    }
+
     [Fact]
     public void UnknownOptionsInTomlAreRefusedByName()
     {
