@@ -122,8 +122,8 @@ public static partial class ConfigurationLoader
         }
 
         var found = Extensions.Select(e => Path.Combine(dir, name + e)).Where(File.Exists).ToList();
-        var unsupported = UnsupportedExtensions.Select(e => Path.Combine(dir, name + e)).Append(Path.Combine(dir, name))
-            .Where(File.Exists).ToList();
+        // Not the bare name: the config dir is often where the wharf or sftpgo binary itself sits.
+        var unsupported = UnsupportedExtensions.Select(e => Path.Combine(dir, name + e)).Where(File.Exists).ToList();
         if (unsupported.Count > 0)
         {
             throw new ConfigurationException(

@@ -215,6 +215,18 @@ public sealed class SftpgoConfigCompatibilityTests
     }
 
     [Fact]
+    public void TheServersOwnBinaryInTheConfigDirIsNotTakenForAConfigFile()
+    {
+        // SFTPGo users run ./sftpgo serve from the folder that holds the binary and sftpgo.json.
+        using var dir = new ConfigDir();
+        dir.Write("sftpgo", "\u007fELF binary");
+        dir.Write("wharf", "\u007fELF binary");
+        dir.Write("sftpgo.json", Json);
+        var c = ConfigurationLoader.Load(dir.Path, null, NoEnv);
+        Assert.Equal(2222, c.Sftpd.BindPort);
+    }
+
+    [Fact]
     public void TwoFormatsOfOneNameAreAnError()
     {
         using var dir = new ConfigDir();
