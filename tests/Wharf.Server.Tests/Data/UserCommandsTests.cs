@@ -183,8 +183,9 @@ public sealed class UserCommandsTests : IDisposable
         Assert.Equal(0, await root.Parse(["initprovider", "--config-dir", "/etc/wharf", "--config-file", "custom"]).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken));
         Assert.Equal(("/etc/wharf", "custom"), (seenDir, seenFile));
         Assert.Equal(0, await root.Parse(["initprovider"]).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken));
-        Assert.Equal("wharf", seenFile);
-        Assert.Equal(Environment.GetEnvironmentVariable("WHARF_CONFIG_DIR") is { Length: > 0 } d ? d : ".", seenDir);
+        // No name: the loader looks for wharf.*, else SFTPGo's sftpgo.* (WHARF_CONFIG_FILE or SFTPGO_CONFIG_FILE name one).
+        Assert.Equal(Wharf.Server.Cli.FlagEnvironment.Get("WHARF_CONFIG_FILE") ?? "", seenFile);
+        Assert.Equal(Wharf.Server.Cli.FlagEnvironment.Get("WHARF_CONFIG_DIR") ?? ".", seenDir);
     }
 
     [Fact]
