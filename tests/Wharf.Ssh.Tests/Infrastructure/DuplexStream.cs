@@ -42,10 +42,17 @@ public sealed class DuplexStream : Stream
         _write.Write(buffer, offset, count);
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _write.WriteAsync(buffer, cancellationToken);
+        try
+        {
+            await _write.WriteAsync(buffer, cancellationToken);
+        }
+        catch (InvalidOperationException) when (_disposed)
+        {
+            throw new ObjectDisposedException(GetType().Name); // disposed between the check and the write
+        }
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
